@@ -1,0 +1,2 @@
+/* Placeholder until the cluster issue lands. */
+int ctlsign_cluster_placeholder;

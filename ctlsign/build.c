@@ -1,0 +1,240 @@
+/*
+ * build.c - writing trust lists and .sgn files in CUCM's layout
+ * (shared/FORMAT.md). Every length is written by the builder; the only
+ * value patched afterwards is HEADERLENGTH (and each RECORDLENGTH),
+ * which count bytes that precede them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "bytes.h"
+#include "trustlist.h"
+
+enum ctl_rec_style ctl_style_for(enum ctl_kind kind, uint16_t role)
+{
+	if (kind != KIND_ITL)
+		return STYLE_SERVER;
+	/* CUCM's ITL carries TVS and CAPF by hash, the rest in full. */
+	if (role == ROLE_TVS || role == ROLE_CAPF)
+		return STYLE_ITL_HASH;
+	return STYLE_ITL_CERT;
+}
+
+int ctl_spec_same_cert(const struct ctl_rec_spec *spec, X509 *cert)
+{
+	unsigned char *der = NULL;
+	int n, same;
+
+	if (spec->cert != NULL)
+		return X509_cmp(spec->cert, cert) == 0;
+	if (spec->copy == NULL || !spec->copy->cert.present)
+		return 0;
+	n = i2d_X509(cert, &der);
+	if (n < 0)
+		return 0;
+	same = (size_t)n == spec->copy->cert.n &&
+	       memcmp(der, spec->copy->cert.p, (size_t)n) == 0;
+	OPENSSL_free(der);
+	return same;
+}
+
+/* The parts of a certificate a record is made of (all owned). */
+struct cert_parts {
+	char *subject, *issuer;
+	uint8_t serial[64];
+	size_t serial_len;
+	unsigned char *pub, *der;
+	int pub_len, der_len;
+	const ASN1_BIT_STRING *sig; /* borrowed from the X509 */
+	uint8_t sha1[SHA_DIGEST_LENGTH];
+};
+
+static void cert_parts_cleanup(struct cert_parts *c)
+{
+	free(c->subject);
+	free(c->issuer);
+	OPENSSL_free(c->pub);
+	OPENSSL_free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cert_parts_init(struct cert_parts *c, struct ctl_err *err, X509 *cert)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(cert);
+
+	memset(c, 0, sizeof(*c));
+	c->subject = ctl_name_render(X509_get_subject_name(cert));
+	c->issuer = ctl_name_render(X509_get_issuer_name(cert));
+	c->serial_len = ctl_serial_bytes(cert, c->serial);
+	c->der_len = i2d_X509(cert, &c->der);
+	c->pub_len = pk != NULL ? i2d_PublicKey(pk, &c->pub) : -1;
+	X509_get0_signature(&c->sig, NULL, cert);
+	if (c->subject == NULL || c->issuer == NULL || c->serial_len == 0 ||
+	    c->der_len <= 0 || c->pub_len <= 0 || c->sig == NULL) {
+		cert_parts_cleanup(c);
+		return ctl_err_openssl(err, CTL_E_FORMAT,
+				       "certificate cannot be rendered as a record");
+	}
+	SHA1(c->der, (size_t)c->der_len, c->sha1);
+	return 1;
+}
+
+int ctl_build_record(struct cbb *b, struct ctl_err *err,
+		     const struct ctl_rec_spec *spec)
+{
+	static const uint8_t no_ip[4];
+	struct cert_parts c;
+	enum ctl_rec_style st = spec->style;
+	size_t start = b->len, lenoff;
+	int ok;
+
+	if (spec->copy != NULL)
+		return cbb_add_bytes(b, spec->copy->raw, spec->copy->len) ||
+		       ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (!cert_parts_init(&c, err, spec->cert))
+		return 0;
+	ok = cbb_add_u8(b, REC_RECORDLENGTH) && cbb_add_u16(b, 2) &&
+	     cbb_reserve_u16(b, &lenoff) &&
+	     cbb_string_element(b, REC_DNSNAME,
+				st == STYLE_ETOKEN ? "" : spec->dns) &&
+	     cbb_string_element(b, REC_SUBJECTNAME, c.subject) &&
+	     cbb_add_u8(b, REC_FUNCTION) && cbb_open_u16(b) &&
+	     cbb_add_u16(b, spec->role) && cbb_close(b) &&
+	     cbb_string_element(b, REC_ISSUERNAME, c.issuer) &&
+	     cbb_element(b, REC_SERIALNUMBER, c.serial, c.serial_len) &&
+	     cbb_element(b, REC_PUBLICKEY, c.pub, (size_t)c.pub_len);
+	/* The CTL client wrote eToken records without the cert's signature. */
+	if (st != STYLE_ETOKEN)
+		ok = ok && cbb_element(b, REC_SIGNATURE, c.sig->data,
+				       (size_t)c.sig->length);
+	if (st != STYLE_ITL_HASH)
+		ok = ok && cbb_element(b, REC_CERTIFICATE, c.der,
+				       (size_t)c.der_len);
+	if (st == STYLE_SERVER || st == STYLE_ETOKEN)
+		ok = ok && cbb_element(b, REC_IPADDRESS,
+				       spec->has_ip ? spec->ip : no_ip, 4);
+	if (st == STYLE_ITL_HASH) {
+		static const uint8_t sha1_code = DIGEST_SHA1;
+
+		ok = ok && cbb_element(b, REC_CERTHASH, c.sha1, sizeof(c.sha1)) &&
+		     cbb_element(b, REC_HASHALGORITHM, &sha1_code, 1);
+	}
+	cert_parts_cleanup(&c);
+	if (!ok || b->len - start > 0xffff)
+		return ctl_err_set(err, CTL_E_FORMAT,
+				   "record of role %u does not fit in 65535 bytes",
+				   spec->role);
+	return cbb_set_u16(b, lenoff, (uint16_t)(b->len - start)) ||
+	       ctl_err_set(err, CTL_E_INTERNAL, "builder failed");
+}
+
+static int modulus_code(size_t sig_len, uint8_t *out)
+{
+	switch (sig_len) {
+	case 64: *out = 0; return 1;
+	case 128: *out = 1; return 1;
+	case 256: *out = 2; return 1;
+	case 512: *out = 3; return 1;
+	default: return 0;
+	}
+}
+
+/* Writes the header; *out_sig_off is the offset of the SIGNATURE tag. */
+static int build_header(struct cbb *b, struct ctl_err *err,
+			const struct ctl_build_opts *o, struct ctl_signer *s,
+			size_t sig_len, size_t *out_sig_off)
+{
+	const uint8_t ver[2] = { o->ver_major, o->ver_minor };
+	const uint8_t sv[2] = { (uint8_t)(o->signer_version >> 8),
+				(uint8_t)o->signer_version };
+	const uint8_t rsa = 0;
+	struct cert_parts c;
+	uint8_t mod;
+	size_t hl_off;
+	int ok;
+
+	if (!modulus_code(sig_len, &mod))
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: a %zu-bit key cannot be written: SIGNATUREMODULUS knows 512, 1024, 2048 and 4096 bits",
+				   s->label, sig_len * 8);
+	if (!cert_parts_init(&c, err, s->cert))
+		return 0;
+	ok = cbb_element(b, HDR_VERSION, ver, 2) &&
+	     cbb_add_u8(b, HDR_HEADERLENGTH) && cbb_add_u16(b, 2) &&
+	     cbb_reserve_u16(b, &hl_off) &&
+	     (o->signer_version == 0 ||
+	      cbb_element(b, HDR_SIGNERVERSION, sv, 2)) &&
+	     cbb_add_u8(b, HDR_SIGNERID) && cbb_open_u16(b) &&
+	     cbb_string_element(b, HDR_SIGNERNAME, c.subject) &&
+	     cbb_element(b, HDR_SERIALNUMBER, c.serial, c.serial_len) &&
+	     cbb_string_element(b, HDR_CANAME, c.issuer) && cbb_close(b) &&
+	     cbb_add_u8(b, HDR_SIGNATUREINFO) && cbb_open_u16(b) &&
+	     cbb_element(b, HDR_DIGESTALGORITHM, &o->digest, 1) &&
+	     cbb_add_u8(b, HDR_SIGNATUREALGOINFO) && cbb_open_u16(b) &&
+	     cbb_element(b, HDR_SIGNATUREALGORITHM, &rsa, 1) &&
+	     cbb_element(b, HDR_SIGNATUREMODULUS, &mod, 1) && cbb_close(b) &&
+	     cbb_close(b);
+	*out_sig_off = b->len;
+	ok = ok && cbb_add_u8(b, HDR_SIGNATURE) && cbb_open_u16(b) &&
+	     cbb_add_space(b, sig_len, NULL) && cbb_close(b) &&
+	     cbb_string_element(b, HDR_FILENAME, o->filename) &&
+	     cbb_add_u8(b, HDR_TIMESTAMP) && cbb_open_u16(b) &&
+	     cbb_add_u32(b, o->timestamp) && cbb_close(b);
+	while (ok && b->len % 4 != 0)
+		ok = cbb_add_u8(b, HDR_PADDING);
+	ok = ok && b->len <= 0xffff && cbb_set_u16(b, hl_off, (uint16_t)b->len);
+	cert_parts_cleanup(&c);
+	return ok || ctl_err_set(err, CTL_E_FORMAT, "header does not fit");
+}
+
+int ctl_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
+	      const struct ctl_build_opts *o, struct ctl_signer *s,
+	      const struct ctl_rec_spec *specs, size_t n,
+	      const uint8_t *payload, size_t payload_len)
+{
+	const EVP_MD *md = ctl_digest_md(o->digest);
+	size_t sig_len = ctl_signer_sig_len(s), sig_off = 0;
+	struct ctl_span spans[2];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct cbb b;
+
+	if (md == NULL)
+		return ctl_err_set(err, CTL_E_USAGE, "unknown digest code %u",
+				   o->digest);
+	if (!cbb_init(&b, 8192 + payload_len))
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (!build_header(&b, err, o, s, sig_len, &sig_off))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (!ctl_build_record(&b, err, &specs[i])) {
+			ctl_err_prefix(err, "record %zu", i + 1);
+			goto fail;
+		}
+	}
+	if (o->kind == KIND_SGN && !cbb_add_bytes(&b, payload, payload_len))
+		goto fail;
+	if (!cbb_finish(&b, &buf, &len)) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	/* The signature covers everything but the SIGNATURE element. */
+	spans[0] = (struct ctl_span){ buf, sig_off };
+	spans[1] = (struct ctl_span){ buf + sig_off + 3 + sig_len,
+				      len - sig_off - 3 - sig_len };
+	if (!s->ops->sign(s, err, buf + sig_off + 3, sig_len, md, spans, 2)) {
+		free(buf);
+		return 0;
+	}
+	*out = buf;
+	*out_len = len;
+	return 1;
+fail:
+	ctl_err_set(err, CTL_E_INTERNAL, "cannot build the file");
+	cbb_cleanup(&b);
+	return 0;
+}

@@ -1,0 +1,513 @@
+/*
+ * cmd_build.c - `ctlsign build`: a CTL or ITL from certificates, signed
+ * tokenlessly with a key file or with SAST eTokens.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "cmd.h"
+#include "tokens/tokens.h"
+#include "trustlist.h"
+#include "util.h"
+
+static const char build_usage[] =
+	"usage: ctlsign build -o FILE (--sign-key KEY --sign-cert CERT | --sign-token URI)\n"
+	"                     [ROLE FILE[,dns=NAME][,ip=A.B.C.D]]... [options]\n"
+	"\n"
+	"Builds a CTLFile.tlv (or, with --itl, an ITLFile.tlv) in CUCM's layout and signs it.\n"
+	"Records are written in command-line order. Tokenless signing puts the signer's\n"
+	"certificate first as a SAST record, with the DNS name and IP address of the\n"
+	"server record that carries the same certificate.\n"
+	"\n"
+	"roles:\n"
+	"  --sast SPEC        System Administrator Security Token (e.g. ITLRecovery, Phone-SAST-trust)\n"
+	"  --ccm SPEC         CCM          --ccm-tftp SPEC    CCM+TFTP (CallManager.pem)\n"
+	"  --tftp SPEC        TFTP         --capf SPEC        CAPF\n"
+	"  --app-server SPEC  APP-SERVER   --tvs SPEC         TVS\n"
+	"\n"
+	"signing:\n"
+	"  --sign-key KEY     PEM private key (passphrase asked, or CTLSIGN_KEY_PASSPHRASE)\n"
+	"  --sign-cert CERT   its certificate (PEM or DER)\n"
+	"  --sign-token URI   sign with a SAST eToken (PKCS#11 URI, e.g. pkcs11:token=SAST-ADN...)\n"
+	"  --sast-token URI   add another eToken's certificate as a SAST record (repeatable)\n"
+	"  --module PATH      PKCS#11 module (default: $CTLSIGN_PKCS11_MODULE, p11-kit proxy)\n"
+	"  --allow-single-token  accept an eToken CTL with one token (not recommended)\n"
+	"  --final-try        allow a PIN attempt that would lock the token if wrong\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE  where to write (atomically; the old file survives any failure)\n"
+	"  --itl              build an ITL (records as CUCM writes them in ITLFile.tlv)\n"
+	"  --digest ALG       sha1 (default, every phone), sha256, sha512\n"
+	"  --timestamp SECS   TIMESTAMP element (default $SOURCE_DATE_EPOCH, else now)\n"
+	"  --filename NAME    FILENAME element (default CTLFile.tlv / ITLFile.tlv)\n"
+	"  --from OLD         start from the records of OLD, copied byte for byte\n"
+	"  --remove SEL       drop a record of OLD: its number (as `show` prints) or sha1:HEX\n"
+	"  --signer-version M.N  write the signer-version element (tag 28)\n"
+	"  -q, --quiet        print nothing on success\n"
+	"  -h, --help         this text\n";
+
+enum {
+	OPT_SAST = 256, OPT_CCM, OPT_CCM_TFTP, OPT_TFTP, OPT_CAPF,
+	OPT_APP_SERVER, OPT_TVS, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SIGN_TOKEN,
+	OPT_SAST_TOKEN, OPT_MODULE, OPT_ALLOW_SINGLE, OPT_FINAL_TRY, OPT_ITL,
+	OPT_DIGEST, OPT_TIMESTAMP, OPT_FILENAME, OPT_FROM, OPT_REMOVE,
+	OPT_SIGNER_VERSION,
+};
+
+static const struct option build_opts[] = {
+	{ "sast", required_argument, NULL, OPT_SAST },
+	{ "ccm", required_argument, NULL, OPT_CCM },
+	{ "ccm-tftp", required_argument, NULL, OPT_CCM_TFTP },
+	{ "tftp", required_argument, NULL, OPT_TFTP },
+	{ "capf", required_argument, NULL, OPT_CAPF },
+	{ "app-server", required_argument, NULL, OPT_APP_SERVER },
+	{ "tvs", required_argument, NULL, OPT_TVS },
+	{ "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+	{ "sign-cert", required_argument, NULL, OPT_SIGN_CERT },
+	{ "sign-token", required_argument, NULL, OPT_SIGN_TOKEN },
+	{ "sast-token", required_argument, NULL, OPT_SAST_TOKEN },
+	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "allow-single-token", no_argument, NULL, OPT_ALLOW_SINGLE },
+	{ "final-try", no_argument, NULL, OPT_FINAL_TRY },
+	{ "itl", no_argument, NULL, OPT_ITL },
+	{ "digest", required_argument, NULL, OPT_DIGEST },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "filename", required_argument, NULL, OPT_FILENAME },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "remove", required_argument, NULL, OPT_REMOVE },
+	{ "signer-version", required_argument, NULL, OPT_SIGNER_VERSION },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A role flag as typed: the record comes from it once certificates load. */
+struct role_arg {
+	uint16_t role;
+	char *arg;
+};
+
+struct build {
+	struct role_arg *roles;
+	size_t nroles;
+	const char **sast_uris;
+	size_t nsast;
+	const char **removes;
+	size_t nremoves;
+	struct ctl_rec_spec *specs;
+	size_t nspecs;
+	X509 **certs; /* owned, freed at the end */
+	size_t ncerts;
+	char **dns;   /* owned copies of dns= values */
+	size_t ndns;
+};
+
+static int grow(void *pp, size_t n, size_t size)
+{
+	void *p = realloc(*(void **)pp, (n + 1) * size);
+
+	if (p == NULL)
+		return 0;
+	*(void **)pp = p;
+	return 1;
+}
+
+/* Parses "FILE[,dns=NAME][,ip=A.B.C.D]" into spec (cert loaded). */
+static int parse_spec(struct build *b, struct ctl_err *err,
+		      struct ctl_rec_spec *spec, const char *arg)
+{
+	char *copy = strdup(arg), *p, *opt;
+	X509 *cert = NULL;
+	int ok = 0;
+
+	if (copy == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	/* The file name ends at the first ",dns=" or ",ip=". */
+	p = copy;
+	for (;;) {
+		p = strchr(p, ',');
+		if (p == NULL || strncmp(p, ",dns=", 5) == 0 ||
+		    strncmp(p, ",ip=", 4) == 0)
+			break;
+		p++;
+	}
+	opt = p;
+	if (opt != NULL)
+		*opt++ = '\0';
+	while (opt != NULL) {
+		char *next = strchr(opt, ',');
+
+		if (next != NULL)
+			*next++ = '\0';
+		if (strncmp(opt, "dns=", 4) == 0) {
+			size_t n = strlen(opt + 4);
+
+			if (n == 0 || n > 253 || strspn(opt + 4,
+				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != n) {
+				ctl_err_set(err, CTL_E_USAGE,
+					    "%s: dns=%s is not a host name", arg,
+					    opt + 4);
+				goto out;
+			}
+			if (!grow(&b->dns, b->ndns, sizeof(char *)) ||
+			    (b->dns[b->ndns] = strdup(opt + 4)) == NULL) {
+				ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+				goto out;
+			}
+			spec->dns = b->dns[b->ndns++];
+		} else if (strncmp(opt, "ip=", 3) == 0) {
+			if (inet_pton(AF_INET, opt + 3, spec->ip) != 1) {
+				ctl_err_set(err, CTL_E_USAGE,
+					    "%s: ip=%s is not an IPv4 address",
+					    arg, opt + 3);
+				goto out;
+			}
+			spec->has_ip = 1;
+		} else {
+			ctl_err_set(err, CTL_E_USAGE,
+				    "%s: unknown attribute '%s' (dns= or ip=)",
+				    arg, opt);
+			goto out;
+		}
+		opt = next;
+	}
+	cert = ctl_load_cert(err, copy);
+	if (cert == NULL)
+		goto out;
+	if (!grow(&b->certs, b->ncerts, sizeof(X509 *))) {
+		X509_free(cert);
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto out;
+	}
+	b->certs[b->ncerts++] = cert;
+	spec->cert = cert;
+	ok = 1;
+out:
+	free(copy);
+	return ok;
+}
+
+static int add_spec(struct build *b, struct ctl_err *err,
+		    const struct ctl_rec_spec *spec, int at_front)
+{
+	if (!grow(&b->specs, b->nspecs, sizeof(*spec)))
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (at_front) {
+		memmove(b->specs + 1, b->specs, b->nspecs * sizeof(*spec));
+		b->specs[0] = *spec;
+	} else {
+		b->specs[b->nspecs] = *spec;
+	}
+	b->nspecs++;
+	return 1;
+}
+
+/* Is the record number i (0-based) of old named by a --remove? */
+static int removed(const struct build *b, const struct ctl_record *r, size_t i)
+{
+	for (size_t k = 0; k < b->nremoves; k++) {
+		const char *sel = b->removes[k];
+
+		if (strncmp(sel, "sha1:", 5) == 0) {
+			uint8_t md[SHA_DIGEST_LENGTH];
+			char hex[2 * SHA_DIGEST_LENGTH + 1];
+
+			if (!r->cert.present)
+				continue;
+			SHA1(r->cert.p, r->cert.n, md);
+			ctl_hex(hex, md, sizeof(md), 0, 0);
+			if (strcasecmp(hex, sel + 5) == 0)
+				return 1;
+		} else if ((size_t)strtoul(sel, NULL, 10) == i + 1) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int check_removes(const struct build *b, struct ctl_err *err,
+			 const struct ctl_file *old)
+{
+	for (size_t k = 0; k < b->nremoves; k++) {
+		const char *sel = b->removes[k];
+		int found = 0;
+
+		if (strncmp(sel, "sha1:", 5) != 0) {
+			char *end;
+			unsigned long v = strtoul(sel, &end, 10);
+
+			if (*end != '\0' || v == 0 || v > old->nrecs)
+				return ctl_err_set(err, CTL_E_USAGE,
+						   "--remove %s: the old file has records 1 to %zu",
+						   sel, old->nrecs);
+			continue;
+		}
+		for (size_t i = 0; i < old->nrecs && !found; i++) {
+			struct build one = { .removes = &sel, .nremoves = 1 };
+
+			found = removed(&one, &old->recs[i], i);
+		}
+		if (!found)
+			return ctl_err_set(err, CTL_E_USAGE,
+					   "--remove %s: no record of the old file has that certificate",
+					   sel);
+	}
+	return 1;
+}
+
+/* A SAST record for the signer's certificate, first, unless one exists. */
+static int add_signer_sast(struct build *b, struct ctl_err *err,
+			   X509 *cert, enum ctl_kind kind, int etoken)
+{
+	struct ctl_rec_spec sast = { .role = ROLE_SAST, .cert = cert };
+
+	for (size_t i = 0; i < b->nspecs; i++)
+		if (b->specs[i].role == ROLE_SAST &&
+		    ctl_spec_same_cert(&b->specs[i], cert))
+			return 1;
+	sast.style = etoken ? STYLE_ETOKEN : ctl_style_for(kind, ROLE_SAST);
+	/* As CUCM does: the DNS name and address of the same server's record. */
+	for (size_t i = 0; i < b->nspecs && !etoken; i++) {
+		if (b->specs[i].cert != NULL &&
+		    X509_cmp(b->specs[i].cert, cert) == 0) {
+			sast.dns = b->specs[i].dns;
+			memcpy(sast.ip, b->specs[i].ip, 4);
+			sast.has_ip = b->specs[i].has_ip;
+			break;
+		}
+	}
+	return add_spec(b, err, &sast, 1);
+}
+
+static int check_duplicates(const struct build *b, struct ctl_err *err)
+{
+	for (size_t i = 0; i < b->nspecs; i++)
+		for (size_t j = i + 1; j < b->nspecs; j++)
+			if (b->specs[i].role == b->specs[j].role &&
+			    b->specs[j].cert != NULL &&
+			    ctl_spec_same_cert(&b->specs[i], b->specs[j].cert))
+				return ctl_err_set(err, CTL_E_USAGE,
+						   "records %zu and %zu carry the same certificate in the same role",
+						   i + 1, j + 1);
+	return 1;
+}
+
+/*
+ * Phones holding old accept the new file directly only if its signer is a
+ * SAST of old (FORMAT.md, "Phone behaviour"); say so before it is too late.
+ */
+static void warn_trust(const struct ctl_file *old, const char *old_path,
+		       X509 *signer)
+{
+	for (size_t i = 0; i < old->nrecs; i++) {
+		struct ctl_rec_spec s = { .copy = &old->recs[i] };
+
+		if (old->recs[i].role == ROLE_SAST && ctl_spec_same_cert(&s, signer))
+			return;
+	}
+	cmd_warn("the new signer is not a SAST record of %s: phones holding that file "
+		 "will accept this one only if TVS vouches for the signer (Security By "
+		 "Default); phones without it (7940/7960, Jabber, some TelePresence) "
+		 "must have their CTL deleted by hand", old_path);
+}
+
+static uint16_t role_of(int opt)
+{
+	switch (opt) {
+	case OPT_SAST: return ROLE_SAST;
+	case OPT_CCM: return ROLE_CCM;
+	case OPT_CCM_TFTP: return ROLE_CCM_TFTP;
+	case OPT_TFTP: return ROLE_TFTP;
+	case OPT_CAPF: return ROLE_CAPF;
+	case OPT_APP_SERVER: return ROLE_APP_SERVER;
+	default: return ROLE_TVS;
+	}
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build b = { 0 };
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .ver_major = 1, .ver_minor = 2 };
+	const char *out_path = NULL, *key = NULL, *certp = NULL, *sign_uri = NULL;
+	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
+	int allow_single = 0, final_try = 0, quiet = 0, c, rc = 2;
+	struct ctl_signer *signer = NULL;
+	struct ctl_file old = { 0 }, check = { 0 };
+	struct ctl_err err;
+	X509 **tcerts = NULL;
+	size_t ntcerts = 0, len = 0;
+	uint8_t *out = NULL;
+	unsigned maj, min;
+
+	ctl_err_init(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qh", build_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SAST: case OPT_CCM: case OPT_CCM_TFTP: case OPT_TFTP:
+		case OPT_CAPF: case OPT_APP_SERVER: case OPT_TVS:
+			if (!grow(&b.roles, b.nroles, sizeof(*b.roles)))
+				goto oom;
+			b.roles[b.nroles++] = (struct role_arg){ role_of(c), optarg };
+			break;
+		case OPT_SIGN_KEY: key = optarg; break;
+		case OPT_SIGN_CERT: certp = optarg; break;
+		case OPT_SIGN_TOKEN: sign_uri = optarg; break;
+		case OPT_SAST_TOKEN:
+			if (!grow(&b.sast_uris, b.nsast, sizeof(char *)))
+				goto oom;
+			b.sast_uris[b.nsast++] = optarg;
+			break;
+		case OPT_MODULE: module = optarg; break;
+		case OPT_ALLOW_SINGLE: allow_single = 1; break;
+		case OPT_FINAL_TRY: final_try = 1; break;
+		case OPT_ITL: o.kind = KIND_ITL; break;
+		case OPT_DIGEST:
+			if (!cmd_parse_digest(optarg, &o.digest)) {
+				rc = cmd_usage_error("build", "--digest %s: use sha1, sha256 or sha512", optarg);
+				goto done;
+			}
+			break;
+		case OPT_TIMESTAMP: ts = optarg; break;
+		case OPT_FILENAME: o.filename = optarg; break;
+		case OPT_FROM: from = optarg; break;
+		case OPT_REMOVE:
+			if (!grow(&b.removes, b.nremoves, sizeof(char *)))
+				goto oom;
+			b.removes[b.nremoves++] = optarg;
+			break;
+		case OPT_SIGNER_VERSION:
+			if (sscanf(optarg, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255) {
+				rc = cmd_usage_error("build", "--signer-version %s: use MAJOR.MINOR", optarg);
+				goto done;
+			}
+			o.signer_version = (uint16_t)(maj << 8 | min);
+			break;
+		case 'o': out_path = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(build_usage, stdout); rc = 0; goto done;
+		default: rc = cmd_usage_error("build", "bad option"); goto done;
+		}
+	}
+	if (optind != argc) {
+		rc = cmd_usage_error("build", "unexpected argument '%s'", argv[optind]);
+		goto done;
+	}
+	if (out_path == NULL) {
+		rc = cmd_usage_error("build", "no output file (-o FILE)");
+		goto done;
+	}
+	if ((sign_uri != NULL) == (key != NULL || certp != NULL) ||
+	    (sign_uri == NULL && (key == NULL || certp == NULL))) {
+		rc = cmd_usage_error("build", "sign with --sign-key and --sign-cert, or with --sign-token");
+		goto done;
+	}
+	if (b.nsast > 0 && sign_uri == NULL) {
+		rc = cmd_usage_error("build", "--sast-token needs --sign-token");
+		goto done;
+	}
+	if (b.nremoves > 0 && from == NULL) {
+		rc = cmd_usage_error("build", "--remove needs --from");
+		goto done;
+	}
+	if (!cmd_timestamp(ts, &o.timestamp)) {
+		rc = cmd_usage_error("build", "timestamp '%s' is not a number of seconds", ts ? ts : getenv("SOURCE_DATE_EPOCH"));
+		goto done;
+	}
+	if (o.filename == NULL)
+		o.filename = o.kind == KIND_ITL ? "ITLFile.tlv" : "CTLFile.tlv";
+
+	/* Records: the old file's first, then the role flags in order. */
+	if (from != NULL) {
+		if (!ctl_parse_path(&old, &err, from, PARSE_RECORDS) ||
+		    !check_removes(&b, &err, &old))
+			goto fail;
+		for (size_t i = 0; i < old.nrecs; i++) {
+			struct ctl_rec_spec s = { .role = old.recs[i].role,
+						  .copy = &old.recs[i] };
+
+			if (!removed(&b, &old.recs[i], i) && !add_spec(&b, &err, &s, 0))
+				goto fail;
+		}
+	}
+	for (size_t i = 0; i < b.nroles; i++) {
+		struct ctl_rec_spec s = { .role = b.roles[i].role };
+
+		s.style = ctl_style_for(o.kind, s.role);
+		if (!parse_spec(&b, &err, &s, b.roles[i].arg) ||
+		    !add_spec(&b, &err, &s, 0))
+			goto fail;
+	}
+
+	if (sign_uri != NULL) {
+		struct tokens_build_opts to = {
+			.module = module, .sign_uri = sign_uri,
+			.sast_uris = b.sast_uris, .nsast = b.nsast,
+			.allow_single = allow_single, .final_try = final_try,
+		};
+
+		if (!tokens_open_for_build(&err, &to, &signer, &tcerts, &ntcerts, &warning))
+			goto fail;
+		if (warning != NULL)
+			cmd_warn("%s", warning);
+		/* Token certificates first, the signer's first of all. */
+		for (size_t i = ntcerts; i-- > 0;)
+			if (!add_signer_sast(&b, &err, tcerts[i], o.kind, 1))
+				goto fail;
+	} else {
+		signer = ctl_signer_from_key_file(&err, &warning, key, certp);
+		if (signer == NULL)
+			goto fail;
+		if (warning != NULL)
+			cmd_warn("%s: %s", key, warning);
+		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
+			goto fail;
+	}
+	if (!check_duplicates(&b, &err) ||
+	    !ctl_build(&err, &out, &len, &o, signer, b.specs, b.nspecs, NULL, 0))
+		goto fail;
+	/* Check what we made the way a phone will, before it replaces anything. */
+	if (!ctl_parse(&check, &err, out, len, PARSE_RECORDS) ||
+	    !ctl_verify(&check, &err, NULL, NULL, NULL)) {
+		ctl_err_prefix(&err, "self-check of the new file failed");
+		goto fail;
+	}
+	if (from != NULL)
+		warn_trust(&old, from, signer->cert);
+	if (!ctl_write_atomic(&err, out_path, out, len, 0644))
+		goto fail;
+	if (!quiet)
+		printf("%s: %zu bytes, %zu records, signed by record %d (%s)\n",
+		       out_path, len, check.nrecs, ctl_find_signer(&check) + 1,
+		       signer->label);
+	rc = 0;
+	goto done;
+oom:
+	ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
+fail:
+	rc = cmd_fail(&err);
+done:
+	free(out);
+	ctl_file_cleanup(&check);
+	ctl_file_cleanup(&old);
+	ctl_signer_free(signer);
+	for (size_t i = 0; i < ntcerts; i++)
+		X509_free(tcerts[i]);
+	free(tcerts);
+	for (size_t i = 0; i < b.ncerts; i++)
+		X509_free(b.certs[i]);
+	for (size_t i = 0; i < b.ndns; i++)
+		free(b.dns[i]);
+	free(b.certs);
+	free(b.dns);
+	free(b.specs);
+	free(b.roles);
+	free(b.sast_uris);
+	free(b.removes);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/* cmd_util.c - option values shared by several commands. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "trustlist.h"
+
+int cmd_parse_digest(const char *s, uint8_t *out)
+{
+	if (strcmp(s, "sha1") == 0 || strcmp(s, "sha-1") == 0)
+		*out = DIGEST_SHA1;
+	else if (strcmp(s, "sha256") == 0 || strcmp(s, "sha-256") == 0)
+		*out = DIGEST_SHA256;
+	else if (strcmp(s, "sha512") == 0 || strcmp(s, "sha-512") == 0)
+		*out = DIGEST_SHA512;
+	else
+		return 0;
+	return 1;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 0xffffffffULL)
+		return 0;
+	*out = (uint32_t)v;
+	return 1;
+}
+
+int cmd_timestamp(const char *opt, uint32_t *out)
+{
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+
+	if (opt != NULL)
+		return parse_u32(opt, out);
+	if (env != NULL && env[0] != '\0')
+		return parse_u32(env, out);
+	*out = (uint32_t)time(NULL);
+	return 1;
+}
+
+const char *cmd_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}

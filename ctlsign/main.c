@@ -1,0 +1,89 @@
+/*
+ * main.c - the command table. Commands are thin: they parse options,
+ * call the library, render, and return an exit status.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#ifndef CTLSIGN_VERSION
+#define CTLSIGN_VERSION "dev"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "build", cmd_build, "build and sign a CTL or ITL file" },
+	{ "show", cmd_show, "print a CTL, ITL or .sgn file as CUCM's `show ctl` does" },
+	{ "verify", cmd_verify, "verify the signature of trust lists (files or directories)" },
+	{ "sgn", cmd_sgn, "sign or verify a .sgn signed file" },
+	{ "tokens", cmd_tokens, "list PKCS#11 tokens and export SAST eToken certificates" },
+	{ "cluster", cmd_cluster, "security mode, certificates and CTL distribution over SSH" },
+};
+
+int cmd_fail(const struct ctl_err *err)
+{
+	fprintf(stderr, "ctlsign: %s\n", err->msg[0] ? err->msg : "failed");
+	return ctl_exit_code(err->code);
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ctlsign: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ctlsign: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ctlsign %s --help'.\n", cmd);
+	return 2;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ctlsign COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n'ctlsign COMMAND --help' describes a command; man ctlsign for more.\n"
+		"exit status: 0 ok, 1 signature or signer invalid, 2 malformed input or\n"
+		"usage, 3 file I/O, 4 token or PIN, 5 remote node, 6 internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("ctlsign %s\n", CTLSIGN_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ctlsign: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,138 @@
+/*
+ * names.c - certificate facts rendered the way CUCM writes them into a
+ * trust list: distinguished names, serial numbers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "bytes.h"
+#include "trustlist.h"
+#include "util.h"
+
+/* CUCM's fixed attribute order; anything else follows in certificate order. */
+static const int cucm_order[] = { NID_commonName, NID_organizationalUnitName,
+				  NID_organizationName, NID_localityName,
+				  NID_stateOrProvinceName, NID_countryName };
+#define NORDER (sizeof(cucm_order) / sizeof(cucm_order[0]))
+
+static int is_ordered(int nid)
+{
+	for (size_t i = 0; i < NORDER; i++)
+		if (cucm_order[i] == nid)
+			return 1;
+	return 0;
+}
+
+static int add_entry(struct cbb *out, const X509_NAME_ENTRY *e)
+{
+	const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+	int nid = OBJ_obj2nid(obj);
+	unsigned char *utf8 = NULL;
+	char oid[80];
+	const char *sn;
+	int n, ok;
+
+	if (nid != NID_undef) {
+		sn = OBJ_nid2sn(nid);
+	} else {
+		OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+		sn = oid;
+	}
+	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+	if (n < 0)
+		return 0;
+	ok = (out->len == 0 || cbb_add_u8(out, ';')) &&
+	     cbb_add_bytes(out, sn, strlen(sn)) && cbb_add_u8(out, '=') &&
+	     cbb_add_bytes(out, utf8, (size_t)n);
+	OPENSSL_free(utf8);
+	return ok;
+}
+
+char *ctl_name_render(const X509_NAME *name)
+{
+	struct cbb out;
+	uint8_t *s = NULL;
+	size_t len;
+	int count = X509_NAME_entry_count(name);
+
+	if (!cbb_init(&out, 128))
+		return NULL;
+	for (size_t k = 0; k < NORDER; k++) {
+		for (int i = 0; i < count; i++) {
+			const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+
+			if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) ==
+				    cucm_order[k] &&
+			    !add_entry(&out, e))
+				goto fail;
+		}
+	}
+	for (int i = 0; i < count; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+
+		if (!is_ordered(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))) &&
+		    !add_entry(&out, e))
+			goto fail;
+	}
+	if (!cbb_add_u8(&out, '\0') || !cbb_finish(&out, &s, &len))
+		goto fail;
+	return (char *)s;
+fail:
+	cbb_cleanup(&out);
+	return NULL;
+}
+
+size_t ctl_serial_bytes(const X509 *cert, uint8_t out[64])
+{
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	int n;
+
+	if (bn == NULL)
+		return 0;
+	if (BN_num_bytes(bn) > 64) {
+		BN_free(bn);
+		return 0;
+	}
+	n = BN_bn2bin(bn, out);
+	BN_free(bn);
+	if (n == 0) { /* serial 0 is one zero byte, not nothing */
+		out[0] = 0;
+		n = 1;
+	}
+	return (size_t)n;
+}
+
+X509 *ctl_load_cert(struct ctl_err *err, const char *path)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	const unsigned char *p;
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+
+	if (!ctl_read_file(err, path, 1024 * 1024, &data, &len))
+		return NULL;
+	p = data;
+	cert = d2i_X509(NULL, &p, (long)len);
+	if (cert == NULL || p != data + len) {
+		X509_free(cert);
+		cert = NULL;
+		ERR_clear_error();
+		bio = BIO_new_mem_buf(data, (int)len);
+		if (bio != NULL)
+			cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	}
+	if (cert == NULL)
+		ctl_err_openssl(err, CTL_E_FORMAT,
+				"%s: not a PEM or DER certificate", path);
+	BIO_free(bio);
+	free(data);
+	return cert;
+}

@@ -1,0 +1,284 @@
+/*
+ * verify.c - checking a trust list or .sgn file the way a phone does:
+ * the signer must be a SAST record named by the header's issuer and
+ * serial, and its key must verify the file with SIGNATURE cut out.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+
+#include "trustlist.h"
+
+/* A certificate parsed once, with the facts records are checked against. */
+struct key_entry {
+	uint8_t *der;
+	size_t der_len;
+	X509 *cert;
+	uint8_t serial[64];
+	size_t serial_len;
+	unsigned char *pub;
+	int pub_len;
+};
+
+#define KEY_CACHE_SIZE 64
+
+struct ctl_key_cache {
+	struct key_entry e[KEY_CACHE_SIZE];
+	size_t next; /* round-robin victim */
+};
+
+struct ctl_key_cache *ctl_key_cache_new(void)
+{
+	return calloc(1, sizeof(struct ctl_key_cache));
+}
+
+static void key_entry_cleanup(struct key_entry *e)
+{
+	free(e->der);
+	X509_free(e->cert);
+	OPENSSL_free(e->pub);
+	memset(e, 0, sizeof(*e));
+}
+
+void ctl_key_cache_free(struct ctl_key_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
+		key_entry_cleanup(&c->e[i]);
+	free(c);
+}
+
+static int key_entry_init(struct key_entry *e, const uint8_t *der, size_t n)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pk;
+
+	memset(e, 0, sizeof(*e));
+	e->cert = d2i_X509(NULL, &p, (long)n);
+	if (e->cert == NULL || p != der + n)
+		goto fail;
+	pk = X509_get0_pubkey(e->cert);
+	e->serial_len = ctl_serial_bytes(e->cert, e->serial);
+	e->pub_len = pk != NULL ? i2d_PublicKey(pk, &e->pub) : -1;
+	e->der = malloc(n);
+	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL)
+		goto fail;
+	memcpy(e->der, der, n);
+	e->der_len = n;
+	return 1;
+fail:
+	ERR_clear_error();
+	key_entry_cleanup(e);
+	return 0;
+}
+
+/*
+ * Looks der up in the cache (or parses into tmp without one). Returns the
+ * entry, or NULL if the certificate does not parse.
+ */
+static const struct key_entry *get_key(struct ctl_key_cache *c,
+				       struct key_entry *tmp,
+				       const uint8_t *der, size_t n)
+{
+	struct key_entry *slot;
+
+	if (c == NULL)
+		return key_entry_init(tmp, der, n) ? tmp : NULL;
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
+		struct key_entry *e = &c->e[i];
+
+		if (e->der_len == n && e->der != NULL &&
+		    memcmp(e->der, der, n) == 0)
+			return e;
+	}
+	slot = &c->e[c->next];
+	key_entry_cleanup(slot);
+	if (!key_entry_init(slot, der, n))
+		return NULL;
+	c->next = (c->next + 1) % KEY_CACHE_SIZE;
+	return slot;
+}
+
+static int field_eq(const struct ctl_field *a, const struct ctl_field *b)
+{
+	return a->present && b->present && a->n == b->n &&
+	       memcmp(a->p, b->p, a->n) == 0;
+}
+
+int ctl_find_signer(const struct ctl_file *f)
+{
+	for (size_t i = 0; i < f->nrecs; i++) {
+		const struct ctl_record *r = &f->recs[i];
+
+		if (r->role == ROLE_SAST && field_eq(&r->serial, &f->signer_serial) &&
+		    field_eq(&r->issuer, &f->ca_name))
+			return (int)i;
+	}
+	return -1;
+}
+
+void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20])
+{
+	EVP_Digest(f->buf, f->len, md5, NULL, EVP_md5(), NULL);
+	EVP_Digest(f->buf, f->len, sha1, NULL, EVP_sha1(), NULL);
+}
+
+/* Every certificate parses and agrees with its record's fields. */
+static int check_records(const struct ctl_file *f, struct ctl_err *err,
+			 struct ctl_key_cache *cache)
+{
+	for (size_t i = 0; i < f->nrecs; i++) {
+		const struct ctl_record *r = &f->recs[i];
+		const struct key_entry *k;
+		struct key_entry tmp;
+		int ok = 1;
+
+		if (!r->cert.present)
+			continue;
+		k = get_key(cache, &tmp, r->cert.p, r->cert.n);
+		if (k == NULL)
+			return ctl_err_set(err, CTL_E_FORMAT,
+					   "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
+					   i + 1, r->off, r->cert.off);
+		if (r->serial.present &&
+		    (r->serial.n != k->serial_len ||
+		     memcmp(r->serial.p, k->serial, k->serial_len) != 0))
+			ok = ctl_err_set(err, CTL_E_VERIFY,
+					 "record %zu at offset %zu: SERIALNUMBER does not match its CERTIFICATE",
+					 i + 1, r->off);
+		else if (r->pubkey.present &&
+			 (r->pubkey.n != (size_t)k->pub_len ||
+			  memcmp(r->pubkey.p, k->pub, r->pubkey.n) != 0))
+			ok = ctl_err_set(err, CTL_E_VERIFY,
+					 "record %zu at offset %zu: PUBLICKEY does not match its CERTIFICATE",
+					 i + 1, r->off);
+		if (cache == NULL)
+			key_entry_cleanup(&tmp);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
+		      EVP_PKEY *pk)
+{
+	const EVP_MD *md = ctl_digest_md(f->digest.p[0]);
+	const struct ctl_field *sig = &f->signature;
+	size_t cut = sig->off + 3 + sig->n;
+	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok = 0;
+
+	if (md == NULL)
+		return ctl_err_set(err, CTL_E_FORMAT,
+				   "header: DIGESTALGORITHM %u at offset %zu is not SHA-1, SHA-256 or SHA-512",
+				   f->digest.p[0], f->digest.off);
+	if ((int)sig->n != EVP_PKEY_get_size(pk))
+		return ctl_err_set(err, CTL_E_VERIFY,
+				   "header: SIGNATURE at offset %zu is %u bytes, the signer's key makes %d",
+				   sig->off, sig->n, EVP_PKEY_get_size(pk));
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL ||
+	    EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pk) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_DigestVerifyUpdate(ctx, f->buf, sig->off) != 1 ||
+	    EVP_DigestVerifyUpdate(ctx, f->buf + cut, f->len - cut) != 1) {
+		ctl_err_openssl(err, CTL_E_INTERNAL, "cannot start verifying");
+		goto out;
+	}
+	if (EVP_DigestVerifyFinal(ctx, sig->p, sig->n) != 1) {
+		ERR_clear_error();
+		ctl_err_set(err, CTL_E_VERIFY,
+			    "signature does not verify with the signer's key");
+		goto out;
+	}
+	ok = 1;
+out:
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* The signer's public key: its certificate's, or a bare PUBLICKEY. */
+static EVP_PKEY *record_key(const struct ctl_record *r,
+			    struct ctl_key_cache *cache, struct key_entry *tmp)
+{
+	const struct key_entry *k;
+	const unsigned char *p;
+
+	if (r->cert.present) {
+		k = get_key(cache, tmp, r->cert.p, r->cert.n);
+		if (k == NULL)
+			return NULL;
+		return EVP_PKEY_dup(X509_get0_pubkey(k->cert));
+	}
+	p = r->pubkey.p;
+	return r->pubkey.present
+		       ? d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, r->pubkey.n)
+		       : NULL;
+}
+
+int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
+	       struct ctl_verify_result *out, struct ctl_key_cache *cache,
+	       X509 *signer_cert)
+{
+	struct ctl_verify_result res = { .signer_index = -1 };
+	struct key_entry tmp = { 0 };
+	EVP_PKEY *pk = NULL;
+	int ok = 0;
+
+	if (cache == NULL)
+		ctl_checksums(f, res.md5, res.sha1);
+	if (!f->signature.present || !f->digest.present) {
+		ctl_err_set(err, CTL_E_VERIFY, "header: the file is not signed (no %s element)",
+			    f->signature.present ? "DIGESTALGORITHM" : "SIGNATURE");
+		goto out;
+	}
+	if (f->kind == KIND_SGN) {
+		uint8_t serial[64];
+		size_t n;
+
+		if (signer_cert == NULL) {
+			ctl_err_set(err, CTL_E_USAGE,
+				    "a signed file needs the signer's certificate (--cert)");
+			goto out;
+		}
+		n = ctl_serial_bytes(signer_cert, serial);
+		if (!f->signer_serial.present || f->signer_serial.n != n ||
+		    memcmp(f->signer_serial.p, serial, n) != 0) {
+			ctl_err_set(err, CTL_E_VERIFY,
+				    "header: SERIALNUMBER names another signer than the given certificate");
+			goto out;
+		}
+		pk = EVP_PKEY_dup(X509_get0_pubkey(signer_cert));
+	} else {
+		if (!check_records(f, err, cache))
+			goto out;
+		res.signer_index = ctl_find_signer(f);
+		if (res.signer_index < 0) {
+			ctl_err_set(err, CTL_E_VERIFY,
+				    "header: the signer named by SIGNERID (CANAME and SERIALNUMBER) is not a SAST record of this file");
+			goto out;
+		}
+		pk = record_key(&f->recs[res.signer_index], cache, &tmp);
+	}
+	if (pk == NULL) {
+		ctl_err_set(err, CTL_E_FORMAT, "the signer's public key cannot be read");
+		goto out;
+	}
+	if (!verify_sig(f, err, pk))
+		goto out;
+	ok = 1;
+out:
+	EVP_PKEY_free(pk);
+	key_entry_cleanup(&tmp);
+	if (out != NULL)
+		*out = res;
+	return ok;
+}

@@ -1,0 +1,2 @@
+/* Placeholder until the PKCS#11 issue lands. */
+int ctlsign_p11_placeholder;
