@@ -1,0 +1,294 @@
+/* test_verify.c - what makes a trust list valid, and each way it is not. */
+#include "testutil.h"
+
+#include <openssl/rsa.h>
+
+struct fx {
+	struct seed_cluster c;
+	uint8_t *buf;
+	size_t len;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	seed_cluster_init(&fx->c);
+	seed_ctl(&fx->c, &fx->buf, &fx->len);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	free(fx->buf);
+	seed_cluster_cleanup(&fx->c);
+	free(fx);
+	return 0;
+}
+
+/* Parses buf and verifies it; returns the verdict's code. */
+static enum ctl_code verdict(const uint8_t *buf, size_t len, struct ctl_err *err,
+			     struct ctl_key_cache *cache)
+{
+	struct ctl_file f;
+	int ok;
+
+	ctl_err_init(err);
+	if (!ctl_parse(&f, err, buf, len, PARSE_AUTO))
+		return err->code;
+	ok = ctl_verify(&f, err, NULL, cache, NULL);
+	ctl_file_cleanup(&f);
+	return ok ? CTL_OK : err->code;
+}
+
+static void test_valid(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_verify_result vr;
+	struct ctl_file f;
+	struct ctl_err err;
+	uint8_t md5[16], sha1[20];
+
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, fx->buf, fx->len, PARSE_AUTO));
+	assert_true(ctl_verify(&f, &err, &vr, NULL, NULL));
+	assert_int_equal(vr.signer_index, 0);
+	assert_int_equal(ctl_find_signer(&f), 0);
+	ctl_checksums(&f, md5, sha1);
+	assert_memory_equal(md5, vr.md5, 16);
+	assert_memory_equal(sha1, vr.sha1, 20);
+	ctl_file_cleanup(&f);
+}
+
+/* Every byte outside the SIGNATURE value is covered by the signature. */
+static void test_every_byte_is_signed(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_key_cache *cache = ctl_key_cache_new();
+	struct ctl_file f;
+	struct ctl_err err;
+	size_t sig_from, sig_to;
+	uint8_t *copy = malloc(fx->len);
+
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, fx->buf, fx->len, PARSE_AUTO));
+	sig_from = f.signature.off;
+	sig_to = f.signature.off + 3 + f.signature.n;
+	ctl_file_cleanup(&f);
+	/* Flip one bit at a time in every value byte we can reach without
+	 * breaking the structure: the DNS name, IP and names of record 2. */
+	for (size_t off = 0; off < fx->len; off += 7) {
+		enum ctl_code code;
+
+		memcpy(copy, fx->buf, fx->len);
+		copy[off] ^= 0x01;
+		code = verdict(copy, fx->len, &err, cache);
+		if (off >= sig_from + 3 && off < sig_to) {
+			/* A flipped signature byte never verifies. */
+			assert_int_equal(code, CTL_E_VERIFY);
+			continue;
+		}
+		/* Anywhere else: malformed, or a failed verification: never OK. */
+		assert_int_not_equal(code, CTL_OK);
+	}
+	free(copy);
+	ctl_key_cache_free(cache);
+}
+
+static void test_signer_absent(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP, .filename = "CTLFile.tlv",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct ctl_err err;
+	uint8_t *out;
+	size_t len;
+
+	/* Records 2-4 only: the signer's certificate is a CCM+TFTP record,
+	 * not a SAST: a phone does not take it as a signer. */
+	ctl_err_init(&err);
+	assert_true(ctl_build(&err, &out, &len, &o, fx->c.signer, fx->c.specs + 1, 3, NULL, 0));
+	assert_int_equal(verdict(out, len, &err, NULL), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "is not a SAST record"));
+	free(out);
+	/* No records at all. */
+	assert_true(ctl_build(&err, &out, &len, &o, fx->c.signer, NULL, 0, NULL, 0));
+	assert_int_equal(verdict(out, len, &err, NULL), CTL_E_VERIFY);
+	free(out);
+}
+
+static void test_signed_by_another_key(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP, .filename = "CTLFile.tlv",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct ctl_signer *other = test_signer("sub1");
+	struct ctl_rec_spec specs[4];
+	struct ctl_file f;
+	struct ctl_err err;
+	uint8_t *out;
+	size_t len;
+
+	/* sub1 signs; its SAST record is there, but we swap the signer name
+	 * for the publisher's: the publisher's key must then fail. */
+	memcpy(specs, fx->c.specs, sizeof(specs));
+	specs[1].role = ROLE_SAST;
+	specs[1].cert = fx->c.sub1;
+	ctl_err_init(&err);
+	assert_true(ctl_build(&err, &out, &len, &o, other, specs, 4, NULL, 0));
+	assert_int_equal(verdict(out, len, &err, NULL), CTL_OK);
+	assert_true(ctl_parse(&f, &err, out, len, PARSE_AUTO));
+	assert_int_equal(ctl_find_signer(&f), 1);
+	ctl_file_cleanup(&f);
+	free(out);
+	/* The publisher's record as signer, a signature by sub1's key. */
+	{
+		struct ctl_signer fake = *other;
+
+		fake.cert = fx->c.pub; /* names the publisher, signs with sub1 */
+		assert_true(ctl_build(&err, &out, &len, &o, &fake, fx->c.specs, 4, NULL, 0));
+		assert_int_equal(verdict(out, len, &err, NULL), CTL_E_VERIFY);
+		assert_non_null(strstr(err.msg, "does not verify"));
+		free(out);
+	}
+	ctl_signer_free(other);
+}
+
+/* Locates the first occurrence of record i's field and corrupts it. */
+static void test_record_disagrees_with_cert(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_file f;
+	struct ctl_err err;
+	uint8_t *copy = malloc(fx->len);
+	size_t off;
+
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, fx->buf, fx->len, PARSE_AUTO));
+	/* PUBLICKEY of record 3 changed: caught before the signature. */
+	memcpy(copy, fx->buf, fx->len);
+	off = f.recs[2].pubkey.off + 3 + 20;
+	copy[off] ^= 0xff;
+	assert_int_equal(verdict(copy, fx->len, &err, NULL), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "record 3"));
+	assert_non_null(strstr(err.msg, "PUBLICKEY does not match"));
+	/* SERIALNUMBER of record 4. */
+	memcpy(copy, fx->buf, fx->len);
+	copy[f.recs[3].serial.off + 3] ^= 0x01;
+	assert_int_equal(verdict(copy, fx->len, &err, NULL), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "SERIALNUMBER does not match"));
+	/* A CERTIFICATE that does not parse: malformed, not merely invalid. */
+	memcpy(copy, fx->buf, fx->len);
+	copy[f.recs[1].cert.off + 3] = 0x04; /* SEQUENCE -> OCTET STRING */
+	assert_int_equal(verdict(copy, fx->len, &err, NULL), CTL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "record 2"));
+	assert_non_null(strstr(err.msg, "CERTIFICATE"));
+	ctl_file_cleanup(&f);
+	free(copy);
+}
+
+static void test_unsigned(void **state)
+{
+	/* A header without SIGNATURE: well-formed, not valid. */
+	static const uint8_t hdr[] = { 1, 0, 2, 1, 2, 2, 0, 2, 0, 12, 13, 13 };
+	struct ctl_err err;
+
+	assert_int_equal(verdict(hdr, sizeof(hdr), &err, NULL), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "not signed"));
+}
+
+static void test_sgn_wrong_cert(void **state)
+{
+	struct ctl_file f;
+	struct ctl_err err;
+	X509 *sub1 = test_cert("sub1"), *pub = test_cert("pub");
+	uint8_t *gold;
+	size_t glen;
+
+	gold = read_golden("SEP001122334455.cnf.xml.sgn", &glen);
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, gold, glen, PARSE_SIGNED));
+	assert_false(ctl_verify(&f, &err, NULL, NULL, sub1));
+	assert_int_equal(err.code, CTL_E_VERIFY);
+	ctl_err_init(&err);
+	assert_false(ctl_verify(&f, &err, NULL, NULL, NULL));
+	assert_int_equal(err.code, CTL_E_USAGE);
+	ctl_err_init(&err);
+	assert_true(ctl_verify(&f, &err, NULL, NULL, pub));
+	/* The payload is covered too. */
+	gold[glen - 2] ^= 0x20;
+	ctl_file_cleanup(&f);
+	assert_true(ctl_parse(&f, &err, gold, glen, PARSE_SIGNED));
+	assert_false(ctl_verify(&f, &err, NULL, NULL, pub));
+	assert_int_equal(err.code, CTL_E_VERIFY);
+	ctl_file_cleanup(&f);
+	free(gold);
+	X509_free(sub1);
+	X509_free(pub);
+}
+
+/* More distinct certificates than the cache holds: entries are evicted
+ * and re-parsed, and the verdict does not change. */
+static void test_cache_eviction(void **state)
+{
+	enum { N = 70 };
+	struct fx *fx = *state;
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP, .filename = "CTLFile.tlv",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct ctl_rec_spec specs[N + 1];
+	X509 *certs[N];
+	EVP_PKEY *key = EVP_RSA_gen(1024);
+	struct ctl_key_cache *cache = ctl_key_cache_new();
+	struct ctl_err err;
+	uint8_t *out;
+	size_t len;
+
+	assert_non_null(key);
+	specs[0] = fx->c.specs[0];
+	for (int i = 0; i < N; i++) {
+		X509 *x = X509_new();
+
+		ASN1_INTEGER_set(X509_get_serialNumber(x), i + 1);
+		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+					   (const unsigned char *)"n", -1, -1, 0);
+		X509_set_issuer_name(x, X509_get_subject_name(x));
+		X509_gmtime_adj(X509_getm_notBefore(x), 0);
+		X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+		X509_set_pubkey(x, key);
+		assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+		certs[i] = x;
+		specs[i + 1] = (struct ctl_rec_spec){ .role = ROLE_CCM, .cert = x };
+	}
+	ctl_err_init(&err);
+	assert_true(ctl_build(&err, &out, &len, &o, fx->c.signer, specs, N + 1, NULL, 0));
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(verdict(out, len, &err, cache), CTL_OK);
+		assert_int_equal(verdict(fx->buf, fx->len, &err, cache), CTL_OK);
+	}
+	free(out);
+	for (int i = 0; i < N; i++)
+		X509_free(certs[i]);
+	EVP_PKEY_free(key);
+	ctl_key_cache_free(cache);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_byte_is_signed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signer_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_by_another_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_disagrees_with_cert, setup, teardown),
+		cmocka_unit_test(test_unsigned),
+		cmocka_unit_test(test_sgn_wrong_cert),
+		cmocka_unit_test_setup_teardown(test_cache_eviction, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
