@@ -86,7 +86,10 @@ static void verify_dir(struct vstate *st, const char *dir)
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		size_t dlen = strlen(dir);
+		const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep,
 				     names[i]->d_name) < sizeof(path))
 			verify_one(st, path);
 		free(names[i]);

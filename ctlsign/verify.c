@@ -213,10 +213,14 @@ static EVP_PKEY *record_key(const struct ctl_record *r,
 	const unsigned char *p;
 
 	if (r->cert.present) {
+		EVP_PKEY *pk;
+
 		k = get_key(cache, tmp, r->cert.p, r->cert.n);
 		if (k == NULL)
 			return NULL;
-		return EVP_PKEY_dup(X509_get0_pubkey(k->cert));
+		/* A reference, not a copy: the cache keeps the key parsed. */
+		pk = X509_get0_pubkey(k->cert);
+		return pk != NULL && EVP_PKEY_up_ref(pk) == 1 ? pk : NULL;
 	}
 	p = r->pubkey.p;
 	return r->pubkey.present
@@ -256,7 +260,9 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 				    "header: SERIALNUMBER names another signer than the given certificate");
 			goto out;
 		}
-		pk = EVP_PKEY_dup(X509_get0_pubkey(signer_cert));
+		pk = X509_get0_pubkey(signer_cert);
+		if (pk != NULL && EVP_PKEY_up_ref(pk) != 1)
+			pk = NULL;
 	} else {
 		if (!check_records(f, err, cache))
 			goto out;
