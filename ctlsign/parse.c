@@ -269,6 +269,7 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 {
 	struct where w = { .header = 0 };
 	size_t off = cbs_offset(rest);
+	const uint8_t *lenval;
 	struct cbs body;
 	uint8_t tag;
 	uint16_t n, reclen;
@@ -281,7 +282,8 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 		return ctl_err_set(err, CTL_E_FORMAT,
 				   "%s: expected RECORDLENGTH, found tag %u", w.s,
 				   tag);
-	if (!cbs_get_u16(rest, &n) || n != 2 || !cbs_get_u16(rest, &reclen))
+	if (!cbs_get_u16(rest, &n) || n != 2 ||
+	    (lenval = cbs_data(rest), !cbs_get_u16(rest, &reclen)))
 		return ctl_err_set(err, CTL_E_FORMAT,
 				   "%s: RECORDLENGTH is cut off or not 2 bytes long",
 				   w.s);
@@ -295,7 +297,7 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 				   w.s, reclen, cbs_len(rest) + 5);
 	r->len = reclen;
 	if (!push_elem(r->elems, &r->nelems, err, &w, REC_RECORDLENGTH, 0, off,
-		       2, r->raw + 3))
+		       2, lenval))
 		return 0;
 	while (cbs_len(&body) > 0) {
 		size_t eoff = cbs_offset(&body);

@@ -12,6 +12,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include "bytes.h"
 #include "trustlist.h"
 
 /* A certificate parsed once, with the facts records are checked against. */
@@ -171,7 +172,7 @@ static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
 {
 	const EVP_MD *md = ctl_digest_md(f->digest.p[0]);
 	const struct ctl_field *sig = &f->signature;
-	size_t cut = sig->off + 3 + sig->n;
+	struct cbs all, before;
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
 	int ok = 0;
@@ -184,12 +185,17 @@ static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
 		return ctl_err_set(err, CTL_E_VERIFY,
 				   "header: SIGNATURE at offset %zu is %u bytes, the signer's key makes %d",
 				   sig->off, sig->n, EVP_PKEY_get_size(pk));
+	/* The signed bytes: all but the SIGNATURE element (tag, length, value). */
+	cbs_init(&all, f->buf, f->len, 0);
+	if (!cbs_get_bytes(&all, &before, sig->off) ||
+	    !cbs_skip(&all, 3u + sig->n))
+		return ctl_err_set(err, CTL_E_INTERNAL, "SIGNATURE outside the file");
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL ||
 	    EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pk) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_DigestVerifyUpdate(ctx, f->buf, sig->off) != 1 ||
-	    EVP_DigestVerifyUpdate(ctx, f->buf + cut, f->len - cut) != 1) {
+	    EVP_DigestVerifyUpdate(ctx, cbs_data(&before), cbs_len(&before)) != 1 ||
+	    EVP_DigestVerifyUpdate(ctx, cbs_data(&all), cbs_len(&all)) != 1) {
 		ctl_err_openssl(err, CTL_E_INTERNAL, "cannot start verifying");
 		goto out;
 	}
