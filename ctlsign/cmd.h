@@ -14,6 +14,7 @@ int cmd_build(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgn(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 

@@ -298,22 +298,19 @@ static int check_duplicates(const struct build *b, struct ctl_err *err)
 }
 
 /*
- * Phones holding old accept the new file directly only if its signer is a
- * SAST of old (FORMAT.md, "Phone behaviour"); say so before it is too late.
+ * Before the new file replaces anything: will phones holding the old one
+ * accept it? (FORMAT.md, "Phone behaviour".)
  */
 static void warn_trust(const struct ctl_file *old, const char *old_path,
-		       X509 *signer)
+		       const struct ctl_file *neu)
 {
-	for (size_t i = 0; i < old->nrecs; i++) {
-		struct ctl_rec_spec s = { .copy = &old->recs[i] };
+	char why[512];
+	enum ctl_trust t = ctl_assess_trust(neu, neu->kind == KIND_ITL ? NULL : old,
+					    neu->kind == KIND_ITL ? old : NULL,
+					    why, sizeof(why));
 
-		if (old->recs[i].role == ROLE_SAST && ctl_spec_same_cert(&s, signer))
-			return;
-	}
-	cmd_warn("the new signer is not a SAST record of %s: phones holding that file "
-		 "will accept this one only if TVS vouches for the signer (Security By "
-		 "Default); phones without it (7940/7960, Jabber, some TelePresence) "
-		 "must have their CTL deleted by hand", old_path);
+	if (t == TRUST_TVS || t == TRUST_NONE)
+		cmd_warn("phones holding %s: %s", old_path, why);
 }
 
 static uint16_t role_of(int opt)
@@ -478,7 +475,7 @@ int cmd_build(int argc, char **argv)
 		goto fail;
 	}
 	if (from != NULL)
-		warn_trust(&old, from, signer->cert);
+		warn_trust(&old, from, &check);
 	if (!ctl_write_atomic(&err, out_path, out, len, 0644))
 		goto fail;
 	if (!quiet)

@@ -20,6 +20,7 @@ static const struct command {
 	{ "build", cmd_build, "build and sign a CTL or ITL file" },
 	{ "show", cmd_show, "print a CTL, ITL or .sgn file as CUCM's `show ctl` does" },
 	{ "verify", cmd_verify, "verify the signature of trust lists (files or directories)" },
+	{ "check", cmd_check, "will phones holding the current CTL/ITL accept a new one?" },
 	{ "sgn", cmd_sgn, "sign or verify a .sgn signed file" },
 	{ "tokens", cmd_tokens, "list PKCS#11 tokens and export SAST eToken certificates" },
 	{ "cluster", cmd_cluster, "security mode, certificates and CTL distribution over SSH" },

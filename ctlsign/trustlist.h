@@ -284,4 +284,24 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 /* ctl_find_signer returns the index of the signing SAST record or -1. */
 int ctl_find_signer(const struct ctl_file *f);
 
+/*
+ * Trust across a change (FORMAT.md "Phone behaviour"): will a phone that
+ * holds the current files accept a new one?
+ */
+enum ctl_trust {
+	TRUST_DIRECT,  /* the new signer is trusted by the files the phone holds */
+	TRUST_TVS,     /* only through TVS: phones with Security By Default */
+	TRUST_NONE,    /* phones reject it and must have their CTL/ITL deleted */
+	TRUST_FIRST,   /* the phone holds nothing: it trusts the first file */
+};
+
+/*
+ * ctl_assess_trust judges new_file for a phone holding cur_ctl and/or
+ * cur_itl (either may be NULL). why gets one line explaining the verdict.
+ */
+enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
+				const struct ctl_file *cur_ctl,
+				const struct ctl_file *cur_itl,
+				char *why, size_t why_len);
+
 #endif
