@@ -15,6 +15,10 @@ void ctl_err_init(struct ctl_err *err)
 
 static void ctl_err_vset(struct ctl_err *err, enum ctl_code code,
 			 const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void ctl_err_vset(struct ctl_err *err, enum ctl_code code,
+			 const char *fmt, va_list ap)
 {
 	if (err == NULL || err->code != CTL_OK)
 		return;
