@@ -98,10 +98,21 @@ int ctl_build_record(struct cbb *b, struct ctl_err *err,
 	if (!cert_parts_init(&c, err, spec->cert))
 		return 0;
 	ok = cbb_add_u8(b, REC_RECORDLENGTH) && cbb_add_u16(b, 2) &&
-	     cbb_reserve_u16(b, &lenoff) &&
-	     cbb_string_element(b, REC_DNSNAME,
-				st == STYLE_ETOKEN ? "" : spec->dns) &&
-	     cbb_string_element(b, REC_SUBJECTNAME, c.subject) &&
+	     cbb_reserve_u16(b, &lenoff);
+	if (st == STYLE_ETOKEN)
+		ok = ok && cbb_string_element(b, REC_DNSNAME, "");
+	else if ((st == STYLE_ITL_CERT || st == STYLE_ITL_HASH) &&
+		 (spec->dns == NULL || spec->dns[0] == '\0'))
+		/*
+		 * CUCM's ITL records carry a 2-byte DNSNAME that `show itl`
+		 * prints as empty (FORMAT.md: the TVS record is 743 bytes).
+		 * Two NULs: the same size, and empty to anything reading a
+		 * NUL-terminated string.
+		 */
+		ok = ok && cbb_element(b, REC_DNSNAME, (const uint8_t *)"\0", 2);
+	else
+		ok = ok && cbb_string_element(b, REC_DNSNAME, spec->dns);
+	ok = ok && cbb_string_element(b, REC_SUBJECTNAME, c.subject) &&
 	     cbb_add_u8(b, REC_FUNCTION) && cbb_open_u16(b) &&
 	     cbb_add_u16(b, spec->role) && cbb_close(b) &&
 	     cbb_string_element(b, REC_ISSUERNAME, c.issuer) &&

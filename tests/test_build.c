@@ -90,9 +90,11 @@ static void test_golden_itl(void **state)
 	assert_true(f.recs[2].certhash.present);
 	assert_int_equal(f.recs[2].certhash.n, 20);
 	assert_int_equal(f.recs[2].hashalg.p[0], DIGEST_SHA1);
-	/* TVS, RSA-2048 self-signed: 743 bytes in CUCM's listing, whose
-	 * DNSNAME is 2 bytes; ours is empty (1 byte). */
-	assert_int_equal(f.recs[2].len + 1, 743);
+	/* TVS, RSA-2048 self-signed: 743 bytes, as in CUCM's listing,
+	 * with its 2-byte empty DNSNAME. */
+	assert_int_equal(f.recs[2].len, 743);
+	assert_int_equal(f.recs[2].dns.n, 2);
+	assert_int_equal(f.recs[0].dns.n, 2);
 	assert_true(ctl_verify(&f, &err, NULL, NULL, NULL));
 	ctl_file_cleanup(&f);
 	free(out);
