@@ -64,14 +64,12 @@ static void cert_parts_cleanup(struct cert_parts *c)
 
 static int cert_parts_init(struct cert_parts *c, struct ctl_err *err, X509 *cert)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(cert);
-
 	memset(c, 0, sizeof(*c));
 	c->subject = ctl_name_render(X509_get_subject_name(cert));
 	c->issuer = ctl_name_render(X509_get_issuer_name(cert));
 	c->serial_len = ctl_serial_bytes(cert, c->serial);
 	c->der_len = i2d_X509(cert, &c->der);
-	c->pub_len = pk != NULL ? i2d_PublicKey(pk, &c->pub) : -1;
+	c->pub_len = ctl_pubkey_bytes(cert, &c->pub);
 	X509_get0_signature(&c->sig, NULL, cert);
 	if (c->subject == NULL || c->issuer == NULL || c->serial_len == 0 ||
 	    c->der_len <= 0 || c->pub_len <= 0 || c->sig == NULL) {
@@ -83,8 +81,14 @@ static int cert_parts_init(struct cert_parts *c, struct ctl_err *err, X509 *cert
 	return 1;
 }
 
-int ctl_build_record(struct cbb *b, struct ctl_err *err,
-		     const struct ctl_rec_spec *spec)
+/*
+ * build_record writes spec's record. signer, if not NULL, holds the parts
+ * of a certificate equal to spec->cert, already rendered (borrowed: c is
+ * then a shallow copy and is not cleaned up here).
+ */
+static int build_record(struct cbb *b, struct ctl_err *err,
+			const struct ctl_rec_spec *spec,
+			const struct cert_parts *signer)
 {
 	static const uint8_t no_ip[4];
 	struct cert_parts c;
@@ -95,7 +99,9 @@ int ctl_build_record(struct cbb *b, struct ctl_err *err,
 	if (spec->copy != NULL)
 		return cbb_add_bytes(b, spec->copy->raw, spec->copy->len) ||
 		       ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	if (!cert_parts_init(&c, err, spec->cert))
+	if (signer != NULL)
+		c = *signer;
+	else if (!cert_parts_init(&c, err, spec->cert))
 		return 0;
 	ok = cbb_add_u8(b, REC_RECORDLENGTH) && cbb_add_u16(b, 2) &&
 	     cbb_reserve_u16(b, &lenoff);
@@ -134,13 +140,20 @@ int ctl_build_record(struct cbb *b, struct ctl_err *err,
 		ok = ok && cbb_element(b, REC_CERTHASH, c.sha1, sizeof(c.sha1)) &&
 		     cbb_element(b, REC_HASHALGORITHM, &sha1_code, 1);
 	}
-	cert_parts_cleanup(&c);
+	if (signer == NULL)
+		cert_parts_cleanup(&c);
 	if (!ok || b->len - start > 0xffff)
 		return ctl_err_set(err, CTL_E_FORMAT,
 				   "record of role %u does not fit in 65535 bytes",
 				   spec->role);
 	return cbb_set_u16(b, lenoff, (uint16_t)(b->len - start)) ||
 	       ctl_err_set(err, CTL_E_INTERNAL, "builder failed");
+}
+
+int ctl_build_record(struct cbb *b, struct ctl_err *err,
+		     const struct ctl_rec_spec *spec)
+{
+	return build_record(b, err, spec, NULL);
 }
 
 static int modulus_code(size_t sig_len, uint8_t *out)
@@ -157,13 +170,13 @@ static int modulus_code(size_t sig_len, uint8_t *out)
 /* Writes the header; *out_sig_off is the offset of the SIGNATURE tag. */
 static int build_header(struct cbb *b, struct ctl_err *err,
 			const struct ctl_build_opts *o, struct ctl_signer *s,
-			size_t sig_len, size_t *out_sig_off)
+			const struct cert_parts *c, size_t sig_len,
+			size_t *out_sig_off)
 {
 	const uint8_t ver[2] = { o->ver_major, o->ver_minor };
 	const uint8_t sv[2] = { (uint8_t)(o->signer_version >> 8),
 				(uint8_t)o->signer_version };
 	const uint8_t rsa = 0;
-	struct cert_parts c;
 	uint8_t mod;
 	size_t hl_off;
 	int ok;
@@ -172,17 +185,15 @@ static int build_header(struct cbb *b, struct ctl_err *err,
 		return ctl_err_set(err, CTL_E_USAGE,
 				   "%s: a %zu-bit key cannot be written: SIGNATUREMODULUS knows 512, 1024, 2048 and 4096 bits",
 				   s->label, sig_len * 8);
-	if (!cert_parts_init(&c, err, s->cert))
-		return 0;
 	ok = cbb_element(b, HDR_VERSION, ver, 2) &&
 	     cbb_add_u8(b, HDR_HEADERLENGTH) && cbb_add_u16(b, 2) &&
 	     cbb_reserve_u16(b, &hl_off) &&
 	     (o->signer_version == 0 ||
 	      cbb_element(b, HDR_SIGNERVERSION, sv, 2)) &&
 	     cbb_add_u8(b, HDR_SIGNERID) && cbb_open_u16(b) &&
-	     cbb_string_element(b, HDR_SIGNERNAME, c.subject) &&
-	     cbb_element(b, HDR_SERIALNUMBER, c.serial, c.serial_len) &&
-	     cbb_string_element(b, HDR_CANAME, c.issuer) && cbb_close(b) &&
+	     cbb_string_element(b, HDR_SIGNERNAME, c->subject) &&
+	     cbb_element(b, HDR_SERIALNUMBER, c->serial, c->serial_len) &&
+	     cbb_string_element(b, HDR_CANAME, c->issuer) && cbb_close(b) &&
 	     cbb_add_u8(b, HDR_SIGNATUREINFO) && cbb_open_u16(b) &&
 	     cbb_element(b, HDR_DIGESTALGORITHM, &o->digest, 1) &&
 	     cbb_add_u8(b, HDR_SIGNATUREALGOINFO) && cbb_open_u16(b) &&
@@ -198,7 +209,6 @@ static int build_header(struct cbb *b, struct ctl_err *err,
 	while (ok && b->len % 4 != 0)
 		ok = cbb_add_u8(b, HDR_PADDING);
 	ok = ok && b->len <= 0xffff && cbb_set_u16(b, hl_off, (uint16_t)b->len);
-	cert_parts_cleanup(&c);
 	return ok || ctl_err_set(err, CTL_E_FORMAT, "header does not fit");
 }
 
@@ -210,6 +220,7 @@ int ctl_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
 	const EVP_MD *md = ctl_digest_md(o->digest);
 	size_t sig_len = ctl_signer_sig_len(s), sig_off = 0;
 	struct ctl_span spans[2];
+	struct cert_parts sp;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct cbb b;
@@ -217,16 +228,29 @@ int ctl_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
 	if (md == NULL)
 		return ctl_err_set(err, CTL_E_USAGE, "unknown digest code %u",
 				   o->digest);
-	if (!cbb_init(&b, 8192 + payload_len))
+	/*
+	 * The signer's certificate is rendered once: the header, its SAST
+	 * record and its server record all carry it (docs/benchmarks.md).
+	 */
+	if (!cert_parts_init(&sp, err, s->cert))
+		return 0;
+	if (!cbb_init(&b, 8192 + payload_len)) {
+		cert_parts_cleanup(&sp);
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	if (!build_header(&b, err, o, s, sig_len, &sig_off))
+	}
+	if (!build_header(&b, err, o, s, &sp, sig_len, &sig_off))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		if (!ctl_build_record(&b, err, &specs[i])) {
+		const struct ctl_rec_spec *r = &specs[i];
+		int same = r->copy == NULL && r->cert != NULL &&
+			   X509_cmp(r->cert, s->cert) == 0;
+
+		if (!build_record(&b, err, r, same ? &sp : NULL)) {
 			ctl_err_prefix(err, "record %zu", i + 1);
 			goto fail;
 		}
 	}
+	cert_parts_cleanup(&sp);
 	if (o->kind == KIND_SGN && !cbb_add_bytes(&b, payload, payload_len))
 		goto fail;
 	if (!cbb_finish(&b, &buf, &len)) {
@@ -246,6 +270,7 @@ int ctl_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
 	return 1;
 fail:
 	ctl_err_set(err, CTL_E_INTERNAL, "cannot build the file");
+	cert_parts_cleanup(&sp);
 	cbb_cleanup(&b);
 	return 0;
 }

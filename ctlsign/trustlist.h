@@ -182,6 +182,14 @@ char *ctl_name_render(const X509_NAME *name);
  */
 size_t ctl_serial_bytes(const X509 *cert, uint8_t out[64]);
 
+/*
+ * ctl_pubkey_bytes writes the certificate's public key as a record's
+ * PUBLICKEY holds it (what i2d_PublicKey writes: RSA's RSAPublicKey DER)
+ * to a new *out the caller releases with OPENSSL_free. Returns its
+ * length, -1 on failure (also when the key does not decode).
+ */
+int ctl_pubkey_bytes(const X509 *cert, unsigned char **out);
+
 /* ctl_load_cert reads one certificate, PEM or DER. NULL with err set. */
 X509 *ctl_load_cert(struct ctl_err *err, const char *path);
 
