@@ -63,7 +63,8 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 		goto out;
 	}
 	for (;;) {
-		ssize_t r = read(fd, buf + len, cap - len);
+		size_t want = cap - len;
+		ssize_t r = read(fd, buf + len, want);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -81,6 +82,12 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 				    path, max);
 			goto out;
 		}
+		/*
+		 * A regular file reads short only at its end: stop there
+		 * rather than pay another read to see 0.
+		 */
+		if ((size_t)r < want)
+			break;
 		if (len == cap) {
 			uint8_t *p;
 

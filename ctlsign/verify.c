@@ -24,13 +24,24 @@ struct key_entry {
 	size_t serial_len;
 	unsigned char *pub;
 	int pub_len;
+	/*
+	 * A verify context on the certificate's key, made on first use and
+	 * reused: setting one up per file cost as much as the RSA verify.
+	 */
+	EVP_PKEY_CTX *vctx;
 };
 
 #define KEY_CACHE_SIZE 64
 
+/*
+ * A cache belongs to one thread at a time: lookups fill slots and the
+ * verify contexts and digests in it are used without locking.
+ */
 struct ctl_key_cache {
 	struct key_entry e[KEY_CACHE_SIZE];
 	size_t next; /* round-robin victim */
+	EVP_MD *md[DIGEST_SHA512 + 1]; /* fetched once, by digest code */
+	EVP_MD_CTX *mdctx;             /* reused for every file's hash */
 };
 
 struct ctl_key_cache *ctl_key_cache_new(void)
@@ -43,6 +54,7 @@ static void key_entry_cleanup(struct key_entry *e)
 	free(e->der);
 	X509_free(e->cert);
 	OPENSSL_free(e->pub);
+	EVP_PKEY_CTX_free(e->vctx);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -52,6 +64,9 @@ void ctl_key_cache_free(struct ctl_key_cache *c)
 		return;
 	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
 		key_entry_cleanup(&c->e[i]);
+	for (size_t i = 0; i < sizeof(c->md) / sizeof(c->md[0]); i++)
+		EVP_MD_free(c->md[i]);
+	EVP_MD_CTX_free(c->mdctx);
 	free(c);
 }
 
@@ -165,17 +180,43 @@ static int check_records(const struct ctl_file *f, struct ctl_err *err,
 	return 1;
 }
 
-static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
-		      EVP_PKEY *pk)
+/*
+ * The digest for a DIGESTALGORITHM code, fetched once per cache: an
+ * implicit fetch on every EVP_DigestInit costs a provider lookup.
+ */
+static const EVP_MD *cache_md(struct ctl_key_cache *c, uint8_t code)
 {
-	const EVP_MD *md = ctl_digest_md(f->digest.p[0]);
+	static const char *const names[] = {
+		[DIGEST_SHA1] = "SHA1",
+		[DIGEST_SHA256] = "SHA256",
+		[DIGEST_SHA512] = "SHA512",
+	};
+
+	if (code < DIGEST_SHA1 || code > DIGEST_SHA512)
+		return NULL;
+	if (c->md[code] == NULL)
+		c->md[code] = EVP_MD_fetch(NULL, names[code], NULL);
+	return c->md[code];
+}
+
+/*
+ * verify_sig checks the file's signature with pk: the file is hashed
+ * with SIGNATURE cut out, and the hash verified with RSA PKCS#1 v1.5.
+ * *vctx is the key's verify context, made here if it is NULL and left
+ * for the caller to keep (or free).
+ */
+static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
+		      struct ctl_key_cache *cache, EVP_PKEY *pk,
+		      EVP_PKEY_CTX **vctx)
+{
+	const EVP_MD *md = NULL;
 	const struct ctl_field *sig = &f->signature;
 	struct cbs all, before;
-	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	int ok = 0;
+	EVP_MD_CTX *ctx;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
 
-	if (md == NULL)
+	if (ctl_digest_md(f->digest.p[0]) == NULL)
 		return ctl_err_set(err, CTL_E_FORMAT,
 				   "header: DIGESTALGORITHM %u at offset %zu is not SHA-1, SHA-256 or SHA-512",
 				   f->digest.p[0], f->digest.off);
@@ -183,35 +224,45 @@ static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
 		return ctl_err_set(err, CTL_E_VERIFY,
 				   "header: SIGNATURE at offset %zu is %u bytes, the signer's key makes %d",
 				   sig->off, sig->n, EVP_PKEY_get_size(pk));
+	md = cache_md(cache, f->digest.p[0]);
+	if (md == NULL)
+		return ctl_err_openssl(err, CTL_E_INTERNAL, "cannot load the digest");
 	/* The signed bytes: all but the SIGNATURE element (tag, length, value). */
 	cbs_init(&all, f->buf, f->len, 0);
 	if (!cbs_get_bytes(&all, &before, sig->off) ||
 	    !cbs_skip(&all, 3u + sig->n))
 		return ctl_err_set(err, CTL_E_INTERNAL, "SIGNATURE outside the file");
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL ||
-	    EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pk) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
-	    EVP_DigestVerifyUpdate(ctx, cbs_data(&before), cbs_len(&before)) != 1 ||
-	    EVP_DigestVerifyUpdate(ctx, cbs_data(&all), cbs_len(&all)) != 1) {
-		ctl_err_openssl(err, CTL_E_INTERNAL, "cannot start verifying");
-		goto out;
+	if (*vctx == NULL) {
+		*vctx = EVP_PKEY_CTX_new(pk, NULL);
+		if (*vctx == NULL || EVP_PKEY_verify_init(*vctx) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(*vctx, RSA_PKCS1_PADDING) != 1) {
+			EVP_PKEY_CTX_free(*vctx);
+			*vctx = NULL;
+			return ctl_err_openssl(err, CTL_E_INTERNAL,
+					       "cannot start verifying");
+		}
 	}
-	if (EVP_DigestVerifyFinal(ctx, sig->p, sig->n) != 1) {
+	if (cache->mdctx == NULL)
+		cache->mdctx = EVP_MD_CTX_new();
+	ctx = cache->mdctx;
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, cbs_data(&before), cbs_len(&before)) != 1 ||
+	    EVP_DigestUpdate(ctx, cbs_data(&all), cbs_len(&all)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, h, &hl) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(*vctx, md) != 1)
+		return ctl_err_openssl(err, CTL_E_INTERNAL, "cannot hash the file");
+	if (EVP_PKEY_verify(*vctx, sig->p, sig->n, h, hl) != 1) {
 		ERR_clear_error();
-		ctl_err_set(err, CTL_E_VERIFY,
-			    "signature does not verify with the signer's key");
-		goto out;
+		return ctl_err_set(err, CTL_E_VERIFY,
+				   "signature does not verify with the signer's key");
 	}
-	ok = 1;
-out:
-	EVP_MD_CTX_free(ctx);
-	return ok;
+	return 1;
 }
 
 /* The signer's public key: its certificate's, or a bare PUBLICKEY. */
 static EVP_PKEY *record_key(const struct ctl_record *r,
-			    struct ctl_key_cache *cache, struct key_entry *tmp)
+			    struct ctl_key_cache *cache, struct key_entry *tmp,
+			    EVP_PKEY_CTX ***out_vctx)
 {
 	const struct key_entry *k;
 	const unsigned char *p;
@@ -222,6 +273,8 @@ static EVP_PKEY *record_key(const struct ctl_record *r,
 		k = get_key(cache, tmp, r->cert.p, r->cert.n);
 		if (k == NULL)
 			return NULL;
+		/* The entry's verify context is reused by the next file. */
+		*out_vctx = &((struct key_entry *)k)->vctx;
 		/* A reference, not a copy: the cache keeps the key parsed. */
 		pk = X509_get0_pubkey(k->cert);
 		return pk != NULL && EVP_PKEY_up_ref(pk) == 1 ? pk : NULL;
@@ -239,6 +292,7 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	struct ctl_verify_result res = { .signer_index = -1 };
 	struct ctl_key_cache *own = NULL;
 	struct key_entry tmp = { 0 };
+	EVP_PKEY_CTX *own_vctx = NULL, **vctx = &own_vctx;
 	EVP_PKEY *pk = NULL;
 	int ok = 0;
 
@@ -288,17 +342,18 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 				    "header: the signer named by SIGNERID (CANAME and SERIALNUMBER) is not a SAST record of this file");
 			goto out;
 		}
-		pk = record_key(&f->recs[res.signer_index], cache, &tmp);
+		pk = record_key(&f->recs[res.signer_index], cache, &tmp, &vctx);
 	}
 	if (pk == NULL) {
 		ctl_err_set(err, CTL_E_FORMAT, "the signer's public key cannot be read");
 		goto out;
 	}
-	if (!verify_sig(f, err, pk))
+	if (!verify_sig(f, err, cache, pk, vctx))
 		goto out;
 	ok = 1;
 out:
 	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(own_vctx);
 	key_entry_cleanup(&tmp);
 	ctl_key_cache_free(own);
 	if (out != NULL)
