@@ -1,2 +1,694 @@
-/* Placeholder until the PKCS#11 issue lands. */
-int ctlsign_p11_placeholder;
+/*
+ * p11.c - PKCS#11 through libp11: URIs, module, tokens, login, signer.
+ *
+ * libp11 0.4.12 facts this file works around (measured with SoftHSM 2.6):
+ * - PKCS11_update_slots crashes when the module has more than one slot,
+ *   and SoftHSM always has a spare one: we enumerate once per p11_open,
+ *   and into a second, separate list to read the flags after a wrong PIN.
+ * - token flags (PIN final try, locked) are a snapshot of the enumeration.
+ * - PKCS11_login succeeds without checking when the session is already
+ *   logged in, so we ask PKCS11_is_logged_in first and never pass a PIN
+ *   to a token that is already open.
+ * - the EVP_PKEY of PKCS11_get_private_key signs through EVP_DigestSign
+ *   without an ENGINE; it must be freed before the module is unloaded.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <p11-kit/pkcs11.h>
+
+#include "p11.h"
+#include "util.h"
+
+struct p11 {
+	PKCS11_CTX *ctx;
+	PKCS11_SLOT *slots;
+	unsigned int nslots;
+	int loaded;
+	int refs;
+	char *module;
+};
+
+/* URIs */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decodes n bytes of s into out (at most cap bytes). */
+static int pct_decode(struct ctl_err *err, uint8_t *out, size_t cap,
+		      size_t *out_len, const char *s, size_t n, const char *what)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return ctl_err_set(err, CTL_E_USAGE,
+						   "%s: bad percent escape", what);
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (k == cap)
+			return ctl_err_set(err, CTL_E_USAGE, "%s: too long", what);
+		out[k++] = (uint8_t)c;
+	}
+	*out_len = k;
+	return 1;
+}
+
+static int set_str(struct ctl_err *err, char **dst, const char *s, size_t n,
+		   const char *what)
+{
+	uint8_t buf[1024];
+	size_t len;
+
+	if (*dst != NULL)
+		return ctl_err_set(err, CTL_E_USAGE, "%s given twice", what);
+	if (!pct_decode(err, buf, sizeof(buf) - 1, &len, s, n, what))
+		return 0;
+	if (memchr(buf, '\0', len) != NULL)
+		return ctl_err_set(err, CTL_E_USAGE, "%s: contains a NUL", what);
+	buf[len] = '\0';
+	*dst = strdup((char *)buf);
+	if (*dst == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	return 1;
+}
+
+static int path_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
+		     size_t nlen, const char *v, size_t vlen)
+{
+#define IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
+	if (IS("token"))
+		return set_str(err, &u->token, v, vlen, "token=");
+	if (IS("serial"))
+		return set_str(err, &u->serial, v, vlen, "serial=");
+	if (IS("manufacturer"))
+		return set_str(err, &u->manufacturer, v, vlen, "manufacturer=");
+	if (IS("model"))
+		return set_str(err, &u->model, v, vlen, "model=");
+	if (IS("object"))
+		return set_str(err, &u->object, v, vlen, "object=");
+	if (IS("id")) {
+		if (u->has_id)
+			return ctl_err_set(err, CTL_E_USAGE, "id= given twice");
+		u->has_id = 1;
+		return pct_decode(err, u->id, sizeof(u->id), &u->id_len, v,
+				  vlen, "id=");
+	}
+	/* These narrow the search in other tools; ours needs none of them. */
+	if (IS("type") || IS("library-manufacturer") ||
+	    IS("library-description") || IS("library-version") ||
+	    IS("slot-manufacturer") || IS("slot-description") ||
+	    IS("slot-id"))
+		return 1;
+#undef IS
+	return ctl_err_set(err, CTL_E_USAGE, "unknown attribute '%.*s'",
+			   (int)nlen, name);
+}
+
+static int query_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
+		      size_t nlen, const char *v, size_t vlen)
+{
+#define IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
+	if (IS("pin-source")) {
+		if (!set_str(err, &u->pin_source, v, vlen, "pin-source="))
+			return 0;
+		/* RFC 7512 allows a file: URI; only local files are meant. */
+		if (strncmp(u->pin_source, "file://", 7) == 0)
+			memmove(u->pin_source, u->pin_source + 7,
+				strlen(u->pin_source + 7) + 1);
+		else if (strncmp(u->pin_source, "file:", 5) == 0)
+			memmove(u->pin_source, u->pin_source + 5,
+				strlen(u->pin_source + 5) + 1);
+		return 1;
+	}
+	if (IS("module-path"))
+		return set_str(err, &u->module_path, v, vlen, "module-path=");
+	if (IS("pin-value"))
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "pin-value= puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
+	if (IS("module-name"))
+		return 1;
+#undef IS
+	return ctl_err_set(err, CTL_E_USAGE, "unknown query attribute '%.*s'",
+			   (int)nlen, name);
+}
+
+/* Calls fn on each "name=value" of s[0..n) separated by sep. */
+static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
+		     size_t n, char sep,
+		     int (*fn)(struct p11_uri *, struct ctl_err *,
+			       const char *, size_t, const char *, size_t))
+{
+	while (n > 0) {
+		const char *end = memchr(s, sep, n);
+		size_t len = end != NULL ? (size_t)(end - s) : n;
+		const char *eq = memchr(s, '=', len);
+
+		if (len > 0) {
+			if (eq == NULL || eq == s)
+				return ctl_err_set(err, CTL_E_USAGE,
+						   "'%.*s' is not name=value",
+						   (int)len, s);
+			if (!fn(u, err, s, (size_t)(eq - s), eq + 1,
+				len - (size_t)(eq - s) - 1))
+				return 0;
+		}
+		if (end == NULL)
+			break;
+		s += len + 1;
+		n -= len + 1;
+	}
+	return 1;
+}
+
+int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s)
+{
+	const char *q;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (strncasecmp(s, "pkcs11:", 7) != 0) {
+		ctl_err_set(err, CTL_E_USAGE,
+			    "'%s' is not a PKCS#11 URI (pkcs11:token=LABEL)", s);
+		return 0;
+	}
+	out->text = strdup(s);
+	if (out->text == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return 0;
+	}
+	s += 7;
+	q = strchr(s, '?');
+	n = q != NULL ? (size_t)(q - s) : strlen(s);
+	if (!each_attr(out, err, s, n, ';', path_attr) ||
+	    (q != NULL && !each_attr(out, err, q + 1, strlen(q + 1), '&',
+				     query_attr))) {
+		ctl_err_prefix(err, "%s", out->text);
+		p11_uri_cleanup(out);
+		return 0;
+	}
+	return 1;
+}
+
+void p11_uri_cleanup(struct p11_uri *u)
+{
+	free(u->token);
+	free(u->serial);
+	free(u->manufacturer);
+	free(u->model);
+	free(u->object);
+	free(u->module_path);
+	free(u->pin_source);
+	free(u->text);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Module and slots */
+
+const char *p11_default_module(void)
+{
+	static const char *const known[] = {
+		/* p11-kit's proxy: every module the system registers. */
+		"/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
+		"/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so",
+		"/usr/lib64/p11-kit-proxy.so",
+		"/usr/lib/p11-kit-proxy.so",
+		/* SafeNet Authentication Client, which drives the eTokens. */
+		"/usr/lib/libeToken.so",
+		"/usr/lib/libeTPkcs11.so",
+		"/usr/lib64/libeToken.so",
+		"/usr/lib64/libeTPkcs11.so",
+	};
+	const char *env = getenv("CTLSIGN_PKCS11_MODULE");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (access(known[i], R_OK) == 0)
+			return known[i];
+	return NULL;
+}
+
+struct p11 *p11_open(struct ctl_err *err, const char *module)
+{
+	struct p11 *p = calloc(1, sizeof(*p));
+
+	if (module == NULL)
+		module = p11_default_module();
+	if (p == NULL || (p->ctx = PKCS11_CTX_new()) == NULL) {
+		free(p);
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	p->refs = 1;
+	if (module == NULL) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "no PKCS#11 module: give --module PATH or set CTLSIGN_PKCS11_MODULE (no p11-kit proxy or SafeNet eToken module is installed)");
+		goto fail;
+	}
+	p->module = strdup(module);
+	if (p->module == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	/* libp11 prints dlopen's complaint itself; say it once, here. */
+	if (access(module, R_OK) != 0) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: cannot load the PKCS#11 module: %s", module,
+			    strerror(errno));
+		goto fail;
+	}
+	if (PKCS11_CTX_load(p->ctx, module) != 0) {
+		ctl_err_openssl(err, CTL_E_TOKEN,
+				"%s: cannot load the PKCS#11 module", module);
+		goto fail;
+	}
+	p->loaded = 1;
+	if (PKCS11_enumerate_slots(p->ctx, &p->slots, &p->nslots) != 0) {
+		p->slots = NULL;
+		p->nslots = 0;
+		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot list the slots",
+				module);
+		goto fail;
+	}
+	return p;
+fail:
+	p11_free(p);
+	return NULL;
+}
+
+struct p11 *p11_ref(struct p11 *p)
+{
+	p->refs++;
+	return p;
+}
+
+void p11_free(struct p11 *p)
+{
+	if (p == NULL || --p->refs > 0)
+		return;
+	if (p->slots != NULL)
+		PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
+	if (p->loaded)
+		PKCS11_CTX_unload(p->ctx);
+	PKCS11_CTX_free(p->ctx);
+	free(p->module);
+	free(p);
+	/* libp11 leaves its reasons on the queue of a process that goes on. */
+	ERR_clear_error();
+}
+
+const char *p11_module(const struct p11 *p)
+{
+	return p->module;
+}
+
+size_t p11_nslots(const struct p11 *p)
+{
+	return p->nslots;
+}
+
+PKCS11_SLOT *p11_slot(const struct p11 *p, size_t i)
+{
+	return i < p->nslots ? &p->slots[i] : NULL;
+}
+
+unsigned long p11_slot_id(PKCS11_SLOT *slot)
+{
+	return PKCS11_get_slotid_from_slot(slot);
+}
+
+/* Token strings are blank-padded fields; libp11 may or may not trim. */
+static int same_field(const char *want, const char *have)
+{
+	size_t a = strlen(want), b = have != NULL ? strlen(have) : 0;
+
+	while (a > 0 && want[a - 1] == ' ')
+		a--;
+	while (b > 0 && have[b - 1] == ' ')
+		b--;
+	return a == b && (a == 0 || memcmp(want, have, a) == 0);
+}
+
+int p11_uri_match_token(const struct p11_uri *u, const PKCS11_TOKEN *t)
+{
+	return (u->token == NULL || same_field(u->token, t->label)) &&
+	       (u->serial == NULL || same_field(u->serial, t->serialnr)) &&
+	       (u->manufacturer == NULL ||
+		same_field(u->manufacturer, t->manufacturer)) &&
+	       (u->model == NULL || same_field(u->model, t->model));
+}
+
+PKCS11_SLOT *p11_find_token(struct p11 *p, struct ctl_err *err,
+			    const struct p11_uri *u)
+{
+	PKCS11_SLOT *found = NULL;
+	size_t nfound = 0;
+
+	for (unsigned int i = 0; i < p->nslots; i++) {
+		PKCS11_TOKEN *t = p->slots[i].token;
+
+		if (t == NULL || !t->initialized || !p11_uri_match_token(u, t))
+			continue;
+		if (nfound++ == 0)
+			found = &p->slots[i];
+	}
+	if (nfound == 0) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: no such token in %s (is it plugged in? `ctlsign tokens list` shows what is there)",
+			    u->text, p->module);
+		return NULL;
+	}
+	if (nfound > 1) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: %zu tokens match (same label?); name one with serial= (`ctlsign tokens list` shows the serials)",
+			    u->text, nfound);
+		return NULL;
+	}
+	return found;
+}
+
+static int cert_matches(const struct p11_uri *u, const PKCS11_CERT *c)
+{
+	if (u->object != NULL &&
+	    (c->label == NULL || strcmp(u->object, c->label) != 0))
+		return 0;
+	if (u->has_id && (c->id_len != u->id_len ||
+			  (u->id_len > 0 && memcmp(c->id, u->id, u->id_len) != 0)))
+		return 0;
+	return c->x509 != NULL;
+}
+
+PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
+			   const struct p11_uri *u, int (*prefer)(X509 *))
+{
+	PKCS11_CERT *certs = NULL, *found = NULL;
+	unsigned int n = 0;
+	size_t nmatch = 0, npref = 0;
+	const char *label = slot->token->label;
+
+	if (PKCS11_enumerate_certs(slot->token, &certs, &n) != 0) {
+		ctl_err_openssl(err, CTL_E_TOKEN,
+				"token %s: cannot list its certificates", label);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (cert_matches(u, &certs[i]))
+			nmatch++;
+	for (unsigned int i = 0; i < n && nmatch > 1 && prefer != NULL; i++)
+		if (cert_matches(u, &certs[i]) && prefer(certs[i].x509))
+			npref++;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!cert_matches(u, &certs[i]) ||
+		    (npref > 0 && !prefer(certs[i].x509)))
+			continue;
+		found = &certs[i];
+		break;
+	}
+	if (nmatch == 0) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    n == 0 ? "token %s: holds no certificate" :
+			    "token %s: no certificate matches the URI's object=/id=",
+			    label);
+		return NULL;
+	}
+	if (nmatch > 1 && npref != 1) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "token %s: %zu certificates match; choose one with object= or id= in the URI",
+			    label, npref > 1 ? npref : nmatch);
+		return NULL;
+	}
+	return found;
+}
+
+/* PINs */
+
+/* The CKR_* reason libp11 left on the OpenSSL queue, 0 if none. */
+static unsigned long last_ckr(void)
+{
+	unsigned long e, ckr = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == ERR_get_CKR_code())
+			ckr = ERR_GET_REASON(e);
+	return ckr;
+}
+
+static char *get_pin(struct ctl_err *err, const struct p11_uri *u,
+		     const char *label)
+{
+	char prompt[128];
+
+	if (u->pin_source != NULL) {
+		char *pin = ctl_read_secret_file(err, u->pin_source);
+
+		if (pin == NULL)
+			ctl_err_prefix(err, "pin-source");
+		return pin;
+	}
+	snprintf(prompt, sizeof(prompt), "PIN for token %s: ", label);
+	return ctl_read_secret(err, prompt, "CTLSIGN_PIN");
+}
+
+/*
+ * What the token says after a wrong PIN. Its flags in t are those of the
+ * enumeration before the attempt, and PKCS11_update_slots crashes with
+ * several slots, so the slots are enumerated afresh into a second list.
+ * Releasing that list may close the token's sessions: we are failing.
+ */
+static const char *pin_state_now(struct p11 *p, const PKCS11_TOKEN *t)
+{
+	const char *say = "; the token counts wrong PINs and locks after a few";
+	PKCS11_SLOT *slots = NULL;
+	unsigned int n = 0;
+
+	if (PKCS11_enumerate_slots(p->ctx, &slots, &n) != 0) {
+		ERR_clear_error();
+		return say;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const PKCS11_TOKEN *now = slots[i].token;
+
+		if (now == NULL || !same_field(t->label, now->label) ||
+		    !same_field(t->serialnr, now->serialnr))
+			continue;
+		if (now->userPinLocked)
+			say = "; the token is now LOCKED";
+		else if (now->userPinFinalTry)
+			say = "; ONE attempt is left now: another wrong PIN locks the token for good";
+		else if (now->userPinCountLow)
+			say = "; the token has counted wrong PINs and locks after a few more";
+		break;
+	}
+	PKCS11_release_all_slots(p->ctx, slots, n);
+	return say;
+}
+
+int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
+	      const struct p11_uri *u, int final_try)
+{
+	PKCS11_TOKEN *t = slot->token;
+	int logged_in = 0, rc;
+	unsigned long ckr;
+	char *pin = NULL;
+
+	if (!t->loginRequired)
+		return 1;
+	if (PKCS11_is_logged_in(slot, 0, &logged_in) == 0 && logged_in)
+		return 1;
+	if (t->userPinLocked)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "token %s: the user PIN is locked; no PIN was tried (unlock it with the token's administrator tools, or use the other token)",
+				   t->label);
+	if (t->userPinFinalTry && !final_try)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "token %s: one PIN attempt is left and a wrong PIN now locks the token for good; no PIN was tried (make sure of the PIN, then add --final-try)",
+				   t->label);
+	if (t->secureLogin) {
+		/* The PIN pad asks; the PIN never passes through us. */
+		rc = PKCS11_login(slot, 0, NULL);
+	} else {
+		pin = get_pin(err, u, t->label);
+		if (pin == NULL)
+			return 0;
+		/* An unset CI secret must not cost one of the token's attempts. */
+		if (pin[0] == '\0') {
+			burn_str(pin);
+			return ctl_err_set(err, CTL_E_TOKEN,
+					   "token %s: the PIN is empty; no PIN was tried",
+					   t->label);
+		}
+		/*
+		 * libp11 keeps its own copy of a PIN that logged in (to log
+		 * in again after a fork) and wipes it when the slots are
+		 * released, which p11_free does when the build is done.
+		 */
+		rc = PKCS11_login(slot, 0, pin);
+		burn_str(pin);
+		pin = NULL;
+	}
+	if (rc == 0)
+		return 1;
+	ckr = last_ckr();
+	switch (ckr) {
+	case CKR_PIN_INCORRECT:
+		return ctl_err_set(err, CTL_E_TOKEN, "token %s: wrong PIN%s",
+				   t->label, pin_state_now(p, t));
+	case CKR_PIN_LOCKED:
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "token %s: the user PIN is locked", t->label);
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_INVALID:
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "token %s: the PIN has the wrong length or characters",
+				   t->label);
+	default:
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "token %s: login failed (PKCS#11 error 0x%lx)",
+				   t->label, ckr);
+	}
+}
+
+/* Signer */
+
+struct p11_signer {
+	struct p11 *p;
+	EVP_PKEY *key;
+};
+
+static int tok_sign(struct ctl_signer *s, struct ctl_err *err, uint8_t *out,
+		    size_t out_len, const EVP_MD *md,
+		    const struct ctl_span *spans, size_t nspans)
+{
+	struct p11_signer *ps = s->impl;
+
+	if (!ctl_evp_sign(ps->key, err, out, out_len, md, spans, nspans)) {
+		ctl_err_prefix(err, "token %s", s->label);
+		return 0;
+	}
+	return 1;
+}
+
+static void tok_free(struct ctl_signer *s)
+{
+	struct p11_signer *ps = s->impl;
+
+	if (ps == NULL)
+		return;
+	/* The key refers to the module: free it before the module goes. */
+	EVP_PKEY_free(ps->key);
+	p11_free(ps->p);
+	free(ps);
+	s->impl = NULL;
+}
+
+static const struct ctl_signer_ops tok_ops = { tok_sign, tok_free };
+
+/* The private key of cert: same CKA_ID, else same public key. */
+static PKCS11_KEY *find_key(struct ctl_err *err, PKCS11_SLOT *slot,
+			    PKCS11_CERT *cert)
+{
+	EVP_PKEY *want = X509_get0_pubkey(cert->x509);
+	PKCS11_KEY *keys = NULL;
+	unsigned int n = 0;
+
+	if (PKCS11_enumerate_keys(slot->token, &keys, &n) != 0) {
+		ctl_err_openssl(err, CTL_E_TOKEN, "token %s: cannot list its keys",
+				slot->token->label);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (keys[i].isPrivate && cert->id_len > 0 &&
+		    keys[i].id_len == cert->id_len &&
+		    memcmp(keys[i].id, cert->id, cert->id_len) == 0)
+			return &keys[i];
+	for (unsigned int i = 0; i < n && want != NULL; i++) {
+		EVP_PKEY *pub;
+		int same;
+
+		if (!keys[i].isPrivate)
+			continue;
+		/*
+		 * The private key object carries the modulus and exponent;
+		 * PKCS11_get_public_key would look for a public key object
+		 * (an eToken may hold none) and leaks in libp11 0.4.12.
+		 */
+		pub = PKCS11_get_private_key(&keys[i]);
+		same = pub != NULL && EVP_PKEY_eq(pub, want) == 1;
+		EVP_PKEY_free(pub);
+		if (same)
+			return &keys[i];
+	}
+	ERR_clear_error();
+	ctl_err_set(err, CTL_E_TOKEN,
+		    "token %s: no private key matches certificate '%s' (by id or public key)",
+		    slot->token->label, cert->label ? cert->label : "");
+	return NULL;
+}
+
+struct ctl_signer *p11_signer_new(struct ctl_err *err, struct p11 *p,
+				  PKCS11_SLOT *slot, PKCS11_CERT *cert,
+				  const char *label)
+{
+	struct p11_signer *ps = NULL;
+	struct ctl_signer *s = NULL;
+	PKCS11_KEY *key;
+	X509 *x = NULL;
+
+	key = find_key(err, slot, cert);
+	if (key == NULL)
+		return NULL;
+	if (PKCS11_get_key_type(key) != EVP_PKEY_RSA) {
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "token %s: the key is not RSA; phones verify RSA signatures only",
+			    slot->token->label);
+		return NULL;
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL || !X509_up_ref(cert->x509)) {
+		free(ps);
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	x = cert->x509;
+	ps->key = PKCS11_get_private_key(key);
+	if (ps->key == NULL) {
+		ctl_err_openssl(err, CTL_E_TOKEN,
+				"token %s: cannot use the private key",
+				slot->token->label);
+		goto fail;
+	}
+	ps->p = p11_ref(p);
+	s = ctl_signer_new(&tok_ops, ps, x, label);
+	if (s == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	s->etoken = 1;
+	return s;
+fail:
+	if (ps->p != NULL)
+		p11_free(ps->p);
+	EVP_PKEY_free(ps->key);
+	free(ps);
+	X509_free(x);
+	return NULL;
+}

@@ -36,4 +36,63 @@ int tokens_open_for_build(struct ctl_err *err,
 			  struct ctl_signer **out_signer, X509 ***out_certs,
 			  size_t *out_n, const char **out_warning);
 
+/*
+ * tokens_is_sast tells whether cert looks like a SAST eToken's: the
+ * subject CN, without the quotes and blanks the CTL client kept, starts
+ * with "SAST-" (the tokens Cisco shipped are CN=SAST-ADN<serial>).
+ */
+int tokens_is_sast(X509 *cert);
+
+/*
+ * tokens_export_name writes the file name for cert: its CN, trimmed, with
+ * anything but letters, digits, '.', '-' and '_' made '_', and ".cer"
+ * (DER) or ".pem". Returns 0 if the CN is missing or out is too small.
+ */
+int tokens_export_name(char *out, size_t out_len, X509 *cert, int pem);
+
+/* One certificate found on a token (tokens_scan). */
+struct tokens_cert {
+	X509 *x509;            /* owned */
+	char label[64];        /* CKA_LABEL */
+	char id[130];          /* CKA_ID in hex */
+	int sast;              /* tokens_is_sast */
+};
+
+/* One token, with the PIN flags as the module reported them. */
+struct tokens_token {
+	unsigned long slot_id;
+	char label[40], serial[40], manufacturer[40], model[40];
+	int login_required, pin_pad, pin_count_low, pin_final_try, pin_locked;
+	struct tokens_cert *certs;
+	size_t ncerts;
+};
+
+struct tokens_list {
+	char module[512];
+	struct tokens_token *tokens;
+	size_t n;
+};
+
+/*
+ * tokens_scan loads module (NULL: --module default search, or the first
+ * URI's module-path=) and reads every token and its certificates, without
+ * logging in. With URIs, keeps the tokens that match one of them; a URI
+ * that matches no token is an error. Release with tokens_list_cleanup.
+ */
+int tokens_scan(struct ctl_err *err, struct tokens_list *out,
+		const char *module, const char *const *uris, size_t nuris);
+void tokens_list_cleanup(struct tokens_list *l);
+
+/*
+ * tokens_export writes every SAST certificate of l into dir, one file
+ * each named by tokens_export_name, atomically. The names are checked
+ * first, so a failure (none to export, two with one name) writes nothing.
+ * report(name, cert, arg) is called for each file written; may be NULL.
+ */
+int tokens_export(struct ctl_err *err, const struct tokens_list *l,
+		  const char *dir, int pem,
+		  void (*report)(const char *path, const struct tokens_cert *c,
+				 void *arg),
+		  void *arg);
+
 #endif

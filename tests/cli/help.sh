@@ -11,7 +11,7 @@ cmds=$(sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p' "$T/out")
 for c in $cmds; do
 	run "$BIN" "$c" --help
 	if [ "$rc" -ne 0 ] && grep -qF "not available in this build" "$T/err"; then
-		# The placeholders for work in progress (tokens, cluster).
+		# A placeholder for work in progress.
 		echo "note: $c is a placeholder in this build; --help not checked"
 		continue
 	fi

@@ -1,0 +1,115 @@
+/*
+ * p11.h - PKCS#11 access through libp11 on OpenSSL 3: load a module,
+ * enumerate slots and tokens, pick tokens and objects with RFC 7512
+ * URIs, log in under the PIN policy, and sign through the engine's
+ * signer interface. Nothing here knows about SAST eTokens (tokens/ does).
+ */
+#ifndef CTLSIGN_P11_H
+#define CTLSIGN_P11_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libp11.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "signer.h"
+
+/*
+ * A parsed PKCS#11 URI (RFC 7512). Only the attributes ctlsign uses are
+ * kept; every string is percent-decoded and owned (p11_uri_cleanup).
+ * NULL means "not given: matches anything".
+ */
+struct p11_uri {
+	char *token;         /* token label */
+	char *serial;        /* token serial number */
+	char *manufacturer;  /* token manufacturer */
+	char *model;         /* token model */
+	char *object;        /* object label (CKA_LABEL) */
+	uint8_t id[64];      /* object id (CKA_ID) */
+	size_t id_len;
+	int has_id;
+	char *module_path;   /* query: module-path= */
+	char *pin_source;    /* query: pin-source= (a file; file: URIs too) */
+	char *text;          /* the URI as given, for messages */
+};
+
+/*
+ * p11_uri_parse parses s ("pkcs11:token=...;id=%01?pin-source=...").
+ * Unknown path attributes and pin-value= (a PIN on the command line) are
+ * refused with CTL_E_USAGE. On failure *out is left cleaned.
+ */
+int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s);
+/* p11_uri_cleanup frees what p11_uri_parse allocated; safe twice. */
+void p11_uri_cleanup(struct p11_uri *u);
+
+/*
+ * p11_default_module picks the module when none is given: env
+ * CTLSIGN_PKCS11_MODULE, else p11-kit's proxy, else a SafeNet eToken
+ * module, if installed. Returns a static or environment string, or NULL.
+ */
+const char *p11_default_module(void);
+
+struct p11;
+
+/*
+ * p11_open loads module (NULL: p11_default_module) and enumerates its
+ * slots. Returns NULL with err set (CTL_E_TOKEN) on failure. The handle
+ * is reference counted: p11_ref adds one, p11_free drops one.
+ */
+struct p11 *p11_open(struct ctl_err *err, const char *module);
+struct p11 *p11_ref(struct p11 *p);
+void p11_free(struct p11 *p);
+/* p11_module returns the module path in use (owned by p). */
+const char *p11_module(const struct p11 *p);
+/* p11_nslots / p11_slot: the enumerated slots, borrowed from p. */
+size_t p11_nslots(const struct p11 *p);
+PKCS11_SLOT *p11_slot(const struct p11 *p, size_t i);
+/* p11_slot_id returns the PKCS#11 slot id of slot. */
+unsigned long p11_slot_id(PKCS11_SLOT *slot);
+
+/* p11_uri_match_token tells whether token t matches u's token attributes. */
+int p11_uri_match_token(const struct p11_uri *u, const PKCS11_TOKEN *t);
+
+/*
+ * p11_find_token returns the one slot whose token matches u (borrowed
+ * from p). No token, or several (e.g. two tokens with the same label),
+ * is a CTL_E_TOKEN error that says how to tell them apart.
+ */
+PKCS11_SLOT *p11_find_token(struct p11 *p, struct ctl_err *err,
+			    const struct p11_uri *u);
+
+/*
+ * p11_find_cert returns the token's certificate chosen by u's object=
+ * and id= (borrowed from libp11). When several match, those for which
+ * prefer() returns 1 are kept (prefer may be NULL); more than one left
+ * is an error asking for object= or id=.
+ */
+PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
+			   const struct p11_uri *u, int (*prefer)(X509 *));
+
+/*
+ * p11_login logs in to slot's token as the user, under the PIN policy:
+ * a locked PIN stops; a PIN on its final try stops unless final_try;
+ * a token with a PIN pad (protected authentication path) gets no PIN.
+ * Otherwise the PIN comes from u's pin-source= file, else CTLSIGN_PIN,
+ * else a no-echo prompt on the terminal, and is wiped right after use.
+ * The flags read are those of the enumeration at p11_open (libp11 takes
+ * them once), which happens in the same process just before. After a
+ * wrong PIN the message says what the token reports now (attempts left).
+ */
+int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
+	      const struct p11_uri *u, int final_try);
+
+/*
+ * p11_signer_new makes a signer with cert's private key on slot's token
+ * (logged in): the key with cert's CKA_ID, else the one whose public key
+ * is cert's. Takes a reference to p; up-refs the certificate.
+ * label names the token in messages. NULL with err set on failure.
+ */
+struct ctl_signer *p11_signer_new(struct ctl_err *err, struct p11 *p,
+				  PKCS11_SLOT *slot, PKCS11_CERT *cert,
+				  const char *label);
+
+#endif

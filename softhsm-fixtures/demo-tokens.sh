@@ -1,0 +1,34 @@
+#!/bin/sh
+# demo-tokens.sh - the token half of the demo (scripts/demo.sh runs it):
+# the tokenless-to-eToken migration of seed 002 with two SoftHSM2 tokens
+# shaped like SAST eTokens, when no real token is plugged in.
+#   usage: softhsm-fixtures/demo-tokens.sh CTLSIGN OUTDIR
+# List the tokens, export their certificates for Phone-SAST-trust, build a
+# CTL naming both tokens signed by the first, show and verify it.
+set -eu
+[ $# -eq 2 ] || { echo "usage: $0 CTLSIGN OUTDIR" >&2; exit 2; }
+bin=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+mkdir -p "$out/sast-certs"
+out=$(cd "$out" && pwd)
+fx=$out/softhsm
+"$here/make-tokens.sh" "$fx" >/dev/null
+. "$fx/env.sh"
+cd "$out"
+run() { printf '\n$ %s\n' "$*" | sed "s|$bin|ctlsign|; s|$fx/||g"; "$@"; }
+
+printf '\n# eTokens (SoftHSM2 stand-ins, PKCS#11 module %s)\n' "$CTLSIGN_PKCS11_MODULE"
+run "$bin" tokens list
+run "$bin" tokens export --out sast-certs
+# The PIN comes from the token's pin-source= file here; interactively it is
+# asked without echo, in CI it can come from CTLSIGN_PIN.
+run "$bin" build -o CTLFile-etoken.tlv \
+	--sign-token "pkcs11:token=SAST-ADN0054f509?pin-source=$fx/pin" \
+	--sast-token 'pkcs11:token=SAST-ADN008580ef' \
+	--ccm-tftp "$fx/cluster/pub.pem,dns=cucm-pub,ip=10.48.47.155" \
+	--capf "$fx/cluster/capf.pem,dns=cucm-pub,ip=10.48.47.155" \
+	--ccm-tftp "$fx/cluster/sub1.pem,dns=cucm-sub1,ip=10.48.47.156"
+run "$bin" show CTLFile-etoken.tlv
+run "$bin" verify CTLFile-etoken.tlv

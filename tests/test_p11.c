@@ -1,0 +1,278 @@
+/*
+ * test_p11.c - PKCS#11 URIs (RFC 7512) with hostile inputs, SAST
+ * recognition and export names, and one signature made through libp11
+ * on a SoftHSM2 token (fixtures made by softhsm-fixtures/make-tokens.sh
+ * in a private directory) checked against the token's certificate.
+ */
+#include "testutil.h"
+
+#include <unistd.h>
+
+#include "p11/p11.h"
+#include "tokens/tokens.h"
+
+static void test_uri_attributes(void **state)
+{
+	struct p11_uri u;
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	assert_true(p11_uri_parse(&u, &err,
+		"pkcs11:token=SAST-ADN0054f509;serial=3cf9%2027;object=my%20cert;"
+		"id=%01%ff;type=cert?pin-source=file:///tmp/pin&module-path=/usr/lib/x.so"));
+	assert_string_equal(u.token, "SAST-ADN0054f509");
+	assert_string_equal(u.serial, "3cf9 27");
+	assert_string_equal(u.object, "my cert");
+	assert_true(u.has_id);
+	assert_int_equal(u.id_len, 2);
+	assert_int_equal(u.id[0], 0x01);
+	assert_int_equal(u.id[1], 0xff);
+	assert_string_equal(u.pin_source, "/tmp/pin");
+	assert_string_equal(u.module_path, "/usr/lib/x.so");
+	p11_uri_cleanup(&u);
+	p11_uri_cleanup(&u); /* twice is fine */
+
+	ctl_err_init(&err);
+	assert_true(p11_uri_parse(&u, &err, "PKCS11:"));
+	assert_null(u.token);
+	assert_false(u.has_id);
+	p11_uri_cleanup(&u);
+}
+
+static void test_uri_hostile(void **state)
+{
+	static const struct {
+		const char *uri, *msg;
+	} bad[] = {
+		{ "token=x", "is not a PKCS#11 URI" },
+		{ "pkcs11:token=a%", "bad percent escape" },
+		{ "pkcs11:token=a%4", "bad percent escape" },
+		{ "pkcs11:token=a%zz", "bad percent escape" },
+		{ "pkcs11:token=a%00b", "contains a NUL" },
+		{ "pkcs11:token=a;token=b", "given twice" },
+		{ "pkcs11:id=%01;id=%02", "given twice" },
+		{ "pkcs11:tokn=a", "unknown attribute" },
+		{ "pkcs11:token", "is not name=value" },
+		{ "pkcs11:=x", "is not name=value" },
+		{ "pkcs11:token=a?pin-value=1234", "PIN on the command line" },
+		{ "pkcs11:token=a?pin=1234", "unknown query attribute" },
+		{ "pkcs11:id=%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
+		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
+		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
+		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f%ff", "too long" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct p11_uri u;
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		if (p11_uri_parse(&u, &err, bad[i].uri))
+			fail_msg("accepted %s", bad[i].uri);
+		assert_int_equal(err.code, CTL_E_USAGE);
+		if (strstr(err.msg, bad[i].msg) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", bad[i].uri, err.msg, bad[i].msg);
+		/* Cleaned on failure: nothing to free, and safe to clean. */
+		assert_null(u.token);
+		assert_null(u.text);
+		p11_uri_cleanup(&u);
+	}
+}
+
+/* Every prefix of a full URI: parsed or refused, never read past its end. */
+static void test_uri_truncations(void **state)
+{
+	static const char full[] =
+		"pkcs11:token=SAST-ADN0054f509;serial=3c%20f9;object=c;id=%01%ff"
+		"?pin-source=file:///tmp/pin&module-path=/usr/lib/x.so";
+
+	for (size_t n = 0; n <= sizeof(full) - 1; n++) {
+		char *cut = malloc(n + 1); /* exact size: ASan sees any overrun */
+		struct p11_uri u;
+		struct ctl_err err;
+
+		assert_non_null(cut);
+		memcpy(cut, full, n);
+		cut[n] = '\0';
+		ctl_err_init(&err);
+		if (!p11_uri_parse(&u, &err, cut))
+			assert_int_equal(err.code, CTL_E_USAGE);
+		p11_uri_cleanup(&u);
+		free(cut);
+	}
+}
+
+static X509 *cert_with_cn(const char *cn)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_get_subject_name(x);
+
+	if (cn != NULL)
+		assert_int_equal(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+				 (const unsigned char *)cn, -1, -1, 0), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
+			 (const unsigned char *)"IPCBU", -1, -1, 0), 1);
+	return x;
+}
+
+static void test_sast_and_names(void **state)
+{
+	static const struct {
+		const char *cn;
+		int sast;
+		const char *der; /* NULL: no usable name */
+	} cases[] = {
+		/* The CTL client's tokens: quoted, trailing blank. */
+		{ "\"SAST-ADN008580ef \"", 1, "SAST-ADN008580ef.cer" },
+		{ "SAST-ADN0054f509 ", 1, "SAST-ADN0054f509.cer" },
+		{ "sast-adn00aa", 1, "sast-adn00aa.cer" },
+		{ "cucm-1051-a-pub", 0, "cucm-1051-a-pub.cer" },
+		{ "SAST", 0, "SAST.cer" },
+		/* Never a path: no '/', no leading '.'. */
+		{ "SAST-../../etc/passwd", 1, "SAST-.._.._etc_passwd.cer" },
+		{ "..", 0, "_..cer" },
+		{ "   ", 0, NULL },
+		{ NULL, 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		X509 *x = cert_with_cn(cases[i].cn);
+		char name[64];
+		int ok = tokens_export_name(name, sizeof(name), x, 0);
+
+		assert_int_equal(tokens_is_sast(x), cases[i].sast);
+		if (cases[i].der == NULL) {
+			assert_false(ok);
+		} else {
+			assert_true(ok);
+			assert_string_equal(name, cases[i].der);
+		}
+		X509_free(x);
+	}
+	{
+		X509 *x = cert_with_cn("SAST-ADN0054f509");
+		char small[8], name[64];
+
+		assert_false(tokens_export_name(small, sizeof(small), x, 0));
+		assert_true(tokens_export_name(name, sizeof(name), x, 1));
+		assert_string_equal(name, "SAST-ADN0054f509.pem");
+		X509_free(x);
+	}
+}
+
+/* SoftHSM tokens in a directory of this test's own. */
+struct hsm {
+	char dir[256];
+	char pin_uri[512];
+};
+
+static int hsm_setup(void **state)
+{
+	struct hsm *h = calloc(1, sizeof(*h));
+	char cmd[1024], conf[300];
+
+	assert_non_null(h);
+	snprintf(h->dir, sizeof(h->dir), "%s/ctlsign-p11.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(cmd, sizeof(cmd), "sh '%s' '%s' >/dev/null", FIXTURES, h->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", h->dir);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	snprintf(h->pin_uri, sizeof(h->pin_uri),
+		 "pkcs11:token=SAST-ADN008580ef?pin-source=%s/pin", h->dir);
+	*state = h;
+	return 0;
+}
+
+static int hsm_teardown(void **state)
+{
+	struct hsm *h = *state;
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(h);
+	return 0;
+}
+
+static const char *softhsm_module(void)
+{
+	return access("/usr/lib/softhsm/libsofthsm2.so", R_OK) == 0 ?
+		"/usr/lib/softhsm/libsofthsm2.so" :
+		"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so";
+}
+
+static void test_sign_through_softhsm(void **state)
+{
+	struct hsm *h = *state;
+	static const uint8_t a[] = "header with the signature cut out", b[] = "records";
+	struct ctl_span spans[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct ctl_err err;
+	struct p11_uri u;
+	struct p11 *p;
+	PKCS11_SLOT *slot;
+	PKCS11_CERT *cert;
+	struct ctl_signer *s;
+	uint8_t sig[256];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	ctl_err_init(&err);
+	assert_true(p11_uri_parse(&u, &err, h->pin_uri));
+	p = p11_open(&err, softhsm_module());
+	if (p == NULL)
+		fail_msg("%s", err.msg);
+	slot = p11_find_token(p, &err, &u);
+	assert_non_null(slot);
+	cert = p11_find_cert(&err, slot, &u, tokens_is_sast);
+	assert_non_null(cert);
+	if (!p11_login(&err, p, slot, &u, 0))
+		fail_msg("%s", err.msg);
+	s = p11_signer_new(&err, p, slot, cert, "token SAST-ADN008580ef");
+	if (s == NULL)
+		fail_msg("%s", err.msg);
+	/* The signer keeps the module alive on its own. */
+	p11_free(p);
+	assert_int_equal(s->etoken, 1);
+	assert_int_equal(ctl_signer_sig_len(s), 256);
+	if (!s->ops->sign(s, &err, sig, sizeof(sig), EVP_sha1(), spans, 2))
+		fail_msg("%s", err.msg);
+	/* The certificate's public key verifies it over the spans in order. */
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha1(), NULL,
+					      X509_get0_pubkey(s->cert)), 1);
+	assert_int_equal(EVP_DigestVerifyUpdate(md, a, sizeof(a)), 1);
+	assert_int_equal(EVP_DigestVerifyUpdate(md, b, sizeof(b)), 1);
+	assert_int_equal(EVP_DigestVerifyFinal(md, sig, sizeof(sig)), 1);
+	/* A wrong-size buffer is refused, not overrun. */
+	assert_false(s->ops->sign(s, &err, sig, 128, EVP_sha1(), spans, 2));
+	assert_int_equal(err.code, CTL_E_TOKEN);
+	EVP_MD_CTX_free(md);
+	ctl_signer_free(s);
+	p11_uri_cleanup(&u);
+}
+
+static void test_missing_module(void **state)
+{
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	assert_null(p11_open(&err, "/nonexistent/libnothing.so"));
+	assert_int_equal(err.code, CTL_E_TOKEN);
+	assert_non_null(strstr(err.msg, "/nonexistent/libnothing.so"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uri_attributes),
+		cmocka_unit_test(test_uri_hostile),
+		cmocka_unit_test(test_uri_truncations),
+		cmocka_unit_test(test_sast_and_names),
+		cmocka_unit_test(test_missing_module),
+		cmocka_unit_test_setup_teardown(test_sign_through_softhsm,
+						hsm_setup, hsm_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
