@@ -336,6 +336,7 @@ int cmd_build(int argc, char **argv)
 	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
 	int allow_single = 0, final_try = 0, quiet = 0, c, rc = 2;
 	struct ctl_signer *signer = NULL;
+	struct ctl_key_cache *cache = NULL;
 	struct ctl_file old = { 0 }, check = { 0 };
 	struct ctl_err err;
 	X509 **tcerts = NULL;
@@ -469,9 +470,21 @@ int cmd_build(int argc, char **argv)
 	if (!check_duplicates(&b, &err) ||
 	    !ctl_build(&err, &out, &len, &o, signer, b.specs, b.nspecs, NULL, 0))
 		goto fail;
-	/* Check what we made the way a phone will, before it replaces anything. */
+	/*
+	 * Check what we made the way a phone will, before it replaces
+	 * anything. The certificates in hand seed the key cache: records are
+	 * still compared byte for byte with them, but not parsed again
+	 * (~100 us each under OpenSSL 3.0, ten times the signature).
+	 */
+	cache = ctl_key_cache_new();
+	if (cache == NULL)
+		goto oom;
+	ctl_key_cache_add(cache, signer->cert);
+	for (size_t i = 0; i < b.nspecs; i++)
+		if (b.specs[i].cert != NULL)
+			ctl_key_cache_add(cache, b.specs[i].cert);
 	if (!ctl_parse(&check, &err, out, len, PARSE_RECORDS) ||
-	    !ctl_verify(&check, &err, NULL, NULL, NULL)) {
+	    !ctl_verify(&check, &err, NULL, cache, NULL)) {
 		ctl_err_prefix(&err, "self-check of the new file failed");
 		goto fail;
 	}
@@ -491,6 +504,7 @@ fail:
 	rc = cmd_fail(&err);
 done:
 	free(out);
+	ctl_key_cache_free(cache);
 	ctl_file_cleanup(&check);
 	ctl_file_cleanup(&old);
 	ctl_signer_free(signer);

@@ -275,6 +275,13 @@ void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20]);
 struct ctl_key_cache;
 struct ctl_key_cache *ctl_key_cache_new(void);
 void ctl_key_cache_free(struct ctl_key_cache *c);
+/*
+ * ctl_key_cache_add puts a certificate already in memory into c (up-ref'd),
+ * keyed by its DER bytes, as if a record had carried it: a file that
+ * holds these bytes is checked against it without parsing them again.
+ * Returns 0 (and adds nothing) if its key cannot be read.
+ */
+int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert);
 
 /*
  * ctl_verify checks f: every certificate parses and agrees with its

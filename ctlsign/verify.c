@@ -92,6 +92,62 @@ fail:
 	return 0;
 }
 
+/* find returns the cache's entry for der, or NULL. */
+static struct key_entry *find(struct ctl_key_cache *c, const uint8_t *der,
+			      size_t n)
+{
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
+		struct key_entry *e = &c->e[i];
+
+		if (e->der_len == n && e->der != NULL &&
+		    memcmp(e->der, der, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* victim empties the next slot, round robin, and returns it. */
+static struct key_entry *victim(struct ctl_key_cache *c)
+{
+	struct key_entry *slot = &c->e[c->next];
+
+	key_entry_cleanup(slot);
+	c->next = (c->next + 1) % KEY_CACHE_SIZE;
+	return slot;
+}
+
+int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
+{
+	struct key_entry *e;
+	unsigned char *der = NULL;
+	int n = i2d_X509(cert, &der);
+
+	if (n <= 0) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (find(c, der, (size_t)n) != NULL) {
+		OPENSSL_free(der);
+		return 1;
+	}
+	e = victim(c);
+	e->serial_len = ctl_serial_bytes(cert, e->serial);
+	e->pub_len = ctl_pubkey_bytes(cert, &e->pub);
+	e->der = malloc((size_t)n);
+	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL ||
+	    X509_get0_pubkey(cert) == NULL || X509_up_ref(cert) != 1) {
+		OPENSSL_free(der);
+		ERR_clear_error();
+		key_entry_cleanup(e);
+		return 0;
+	}
+	e->cert = cert;
+	memcpy(e->der, der, (size_t)n);
+	e->der_len = (size_t)n;
+	OPENSSL_free(der);
+	return 1;
+}
+
 /*
  * Looks der up in the cache (or parses into tmp without one). Returns the
  * entry, or NULL if the certificate does not parse.
@@ -104,19 +160,11 @@ static const struct key_entry *get_key(struct ctl_key_cache *c,
 
 	if (c == NULL)
 		return key_entry_init(tmp, der, n) ? tmp : NULL;
-	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
-		struct key_entry *e = &c->e[i];
-
-		if (e->der_len == n && e->der != NULL &&
-		    memcmp(e->der, der, n) == 0)
-			return e;
-	}
-	slot = &c->e[c->next];
-	key_entry_cleanup(slot);
-	if (!key_entry_init(slot, der, n))
-		return NULL;
-	c->next = (c->next + 1) % KEY_CACHE_SIZE;
-	return slot;
+	slot = find(c, der, n);
+	if (slot != NULL)
+		return slot;
+	slot = victim(c);
+	return key_entry_init(slot, der, n) ? slot : NULL;
 }
 
 static int field_eq(const struct ctl_field *a, const struct ctl_field *b)

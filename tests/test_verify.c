@@ -192,6 +192,51 @@ static void test_record_disagrees_with_cert(void **state)
 	free(copy);
 }
 
+/*
+ * A cache seeded with certificates in hand (the build self-check) judges
+ * exactly as one that parsed them: records are still compared with the
+ * seeded certificate, and a seeded certificate that no record carries
+ * lends its key to nobody.
+ */
+static void test_seeded_cache(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_key_cache *cache = ctl_key_cache_new();
+	struct ctl_file f;
+	struct ctl_err err;
+	uint8_t *copy = malloc(fx->len);
+	X509 *tvs = test_cert("tvs");
+
+	assert_non_null(cache);
+	assert_true(ctl_key_cache_add(cache, fx->c.pub));
+	assert_true(ctl_key_cache_add(cache, fx->c.pub)); /* no duplicate */
+	assert_true(ctl_key_cache_add(cache, fx->c.capf));
+	assert_true(ctl_key_cache_add(cache, fx->c.sub1));
+	assert_true(ctl_key_cache_add(cache, tvs));
+	assert_int_equal(verdict(fx->buf, fx->len, &err, cache), CTL_OK);
+
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, fx->buf, fx->len, PARSE_AUTO));
+	memcpy(copy, fx->buf, fx->len);
+	copy[f.recs[2].pubkey.off + 3 + 20] ^= 0xff;
+	assert_int_equal(verdict(copy, fx->len, &err, cache), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "record 3"));
+	assert_non_null(strstr(err.msg, "PUBLICKEY does not match"));
+	memcpy(copy, fx->buf, fx->len);
+	copy[f.recs[3].serial.off + 3] ^= 0x01;
+	assert_int_equal(verdict(copy, fx->len, &err, cache), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "SERIALNUMBER does not match"));
+	/* A flipped signature byte fails with the seeded key as without it. */
+	memcpy(copy, fx->buf, fx->len);
+	copy[f.signature.off + 3 + 5] ^= 0x01;
+	assert_int_equal(verdict(copy, fx->len, &err, cache), CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "signature does not verify"));
+	ctl_file_cleanup(&f);
+	X509_free(tvs);
+	free(copy);
+	ctl_key_cache_free(cache);
+}
+
 static void test_unsigned(void **state)
 {
 	/* A header without SIGNATURE: well-formed, not valid. */
@@ -286,6 +331,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signer_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed_by_another_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_disagrees_with_cert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seeded_cache, setup, teardown),
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_sgn_wrong_cert),
 		cmocka_unit_test_setup_teardown(test_cache_eviction, setup, teardown),
