@@ -20,6 +20,10 @@ for c in $cmds; do
 	run "$BIN" "$c" -h
 	expect "$c -h" 0 0
 done
+# cluster is no longer a placeholder: its help must be real.
+run "$BIN" cluster --help
+expect "cluster --help (not a placeholder)" 0 0
+grep -q "usage: ctlsign cluster" "$T/out" || fail "cluster --help: $(head -n 2 "$T/out")"
 run "$BIN" no-such-command
 expect "unknown command" 2
 run "$BIN"

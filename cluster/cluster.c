@@ -1,2 +1,0 @@
-/* Placeholder until the cluster issue lands. */
-int ctlsign_cluster_placeholder;

@@ -1,0 +1,182 @@
+/*
+ * cluster.h - cluster operations over SSH/SFTP/TFTP: the configuration
+ * (cluster.conf, INI), node sessions with host-key checking, and the
+ * operations behind `ctlsign cluster`: status, set-mode, update-ctl,
+ * fetch-certs and the atomic, all-or-nothing distribution of a trust
+ * list to every node. docs/cluster.md describes the file and the rules.
+ *
+ * Like the engine, this library never prints: results come back in
+ * per-node report structures, errors in a ctl_err, and progress through
+ * a callback the command may render.
+ */
+#ifndef CTLSIGN_CLUSTER_H
+#define CTLSIGN_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum cl_role { CL_ROLE_PUBLISHER, CL_ROLE_SUBSCRIBER, CL_ROLE_TFTP };
+enum cl_auth { CL_AUTH_AGENT, CL_AUTH_KEY, CL_AUTH_PASSWORD };
+enum cl_restart { CL_RESTART_NONE, CL_RESTART_CLI, CL_RESTART_EXEC };
+
+struct cl_node {
+	char *name;
+	char *host;
+	int port;
+	enum cl_role role;
+	enum cl_auth auth;
+	char *identity;       /* key file for CL_AUTH_KEY */
+	char *cli_user;       /* account whose shell is the CUCM admin CLI; NULL: none */
+	char *sftp_user;      /* account with SFTP write access to tftp_root; NULL: none */
+	char *tftp_root;      /* remote directory the TFTP service serves */
+	char *tftp_host;      /* TFTP read-back address; default host */
+	int tftp_port;
+	enum cl_restart restart;
+	char *restart_command; /* CL_RESTART_EXEC: run as restart_user */
+	char *restart_user;    /* default sftp_user */
+};
+
+struct cl_config {
+	char *path;            /* the file it was read from */
+	char *known_hosts;     /* absolute or relative to the config's directory */
+	int jobs;              /* worker threads, 1..64 */
+	int timeout;           /* seconds per connection / read */
+	struct cl_node *nodes;
+	size_t nnodes;
+};
+
+/*
+ * cl_config_load parses the INI file at path into *out (see
+ * docs/cluster.md). Unknown keys, missing hosts, a `password` key and
+ * duplicate node names are errors naming the line. Release with
+ * cl_config_cleanup.
+ */
+int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path);
+/* cl_config_cleanup frees what cl_config_load filled in; cfg is zeroed. */
+void cl_config_cleanup(struct cl_config *cfg);
+
+/* cl_config_needs_password tells whether any node authenticates by password. */
+int cl_config_needs_password(const struct cl_config *cfg);
+
+/* What a run may do besides the operation itself. */
+struct cl_opts {
+	const char *known_hosts;  /* overrides the config's; NULL: keep */
+	int accept_new;           /* trust and record unknown host keys */
+	int jobs;                 /* 0: the config's */
+	const char *password;     /* borrowed; for CL_AUTH_PASSWORD nodes */
+	/* progress(arg, node, what): called from worker threads, serialised. */
+	void (*progress)(void *arg, const char *node, const char *what);
+	void *progress_arg;
+};
+
+/* Checksums of one file as a phone or `show ctl` sees them. */
+struct cl_sum {
+	int present;           /* 0: no file */
+	size_t len;
+	char md5[33], sha1[41], sha256[65];
+};
+
+/* cl_sum_of fills sum with the checksums of data (present = 1). */
+void cl_sum_of(struct cl_sum *sum, const uint8_t *data, size_t len);
+
+/* What status found on one node. */
+struct cl_status {
+	int reachable;         /* SSH connected */
+	int hostkey_ok;
+	int mode;              /* ClusterSecurityMode: 0, 1; -1 unknown (no CLI) */
+	struct cl_sum served;  /* the file as read over TFTP */
+	int tftp_ok;           /* TFTP answered (with the file or "not found") */
+	int valid;             /* served file parses and verifies */
+	int signer;            /* record index of the signer, -1 none */
+	char signer_name[256];
+	int problem;           /* SSH, CLI or TFTP failed (not: file invalid) */
+	char error[512];       /* first problem, "" if none */
+};
+
+/*
+ * cl_status_run fills out[i] for every node (array of cfg->nnodes):
+ * connects (host key), asks the CLI for the security mode when the node
+ * has one, reads `file` over TFTP and verifies it. *out_identical is 1
+ * when every node serves the same bytes. Returns 1 if every node was
+ * reachable with a good host key, 0 with err set otherwise (the report
+ * is filled anyway).
+ */
+int cl_status_run(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err, struct cl_status *out, int *out_identical,
+		  const char *file);
+
+/* Outcome of a distribution on one node. */
+enum cl_dist_state {
+	CL_DIST_PENDING,     /* not reached */
+	CL_DIST_PLANNED,     /* dry run: would change */
+	CL_DIST_UNCHANGED,   /* already held the new file */
+	CL_DIST_SWITCHED,    /* holds the new file */
+	CL_DIST_ABORTED,     /* another node failed before the switch: old file kept */
+	CL_DIST_ROLLED_BACK, /* was switched, then restored to the old file */
+	CL_DIST_FAILED,      /* this node failed; see error */
+};
+
+struct cl_dist {
+	enum cl_dist_state state;
+	struct cl_sum old_sum;   /* what the node held before */
+	struct cl_sum now_sum;   /* what it holds now (SFTP), after the run */
+	int now_known;           /* now_sum could be read */
+	struct cl_sum served;    /* what its TFTP service serves after the run */
+	int served_known;
+	char backup[256];        /* backup file name beside the target, "" none */
+	char leftover[256];      /* a temporary file we could not remove, "" none */
+	char error[512];
+};
+
+/*
+ * cl_distribute puts data (already verified by the caller) at
+ * tftp_root/name on every node, all or nothing (docs/cluster.md
+ * "Atomic"): every node gets a temporary copy that is read back and
+ * compared and a dated backup of its old file, then every node switches
+ * by an atomic rename; a failure anywhere rolls the switched nodes back.
+ * After the switch each node's TFTP service must serve the new bytes.
+ * dry_run stops after reading the old files. out[i] describes node i.
+ * Returns 1 when every node serves the new file; 0 with err set.
+ */
+int cl_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err, struct cl_dist *out, const char *name,
+		  const uint8_t *data, size_t len, int dry_run,
+		  int restart_services);
+
+/*
+ * cl_set_mode runs `utils ctl set-cluster mixed-mode` (mixed = 1) or
+ * `... non-secure-mode` on the publisher's CLI, answering its
+ * confirmation, then reads ClusterSecurityMode back. *out_mode gets it.
+ */
+int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
+		struct ctl_err *err, int mixed, int *out_mode);
+
+/*
+ * cl_update_ctl runs `utils ctl update CTLFile` on the publisher's CLI.
+ * The caller checks the result with cl_status_run.
+ */
+int cl_update_ctl(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err);
+
+/* Per node result of fetch-certs. */
+struct cl_certs {
+	int fetched;           /* certificates written */
+	char error[512];
+};
+
+/*
+ * cl_fetch_certs asks every node with a CLI for its CallManager, CAPF,
+ * TVS and ITLRecovery certificates (`show cert own X/X.pem`), checks
+ * each parses, and writes dir/NODE/X.pem. A node without a CLI is
+ * skipped with a note.
+ */
+int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, struct cl_certs *out, const char *dir);
+
+/* cl_global_init / cl_global_cleanup: libssh and libcurl, once per process. */
+int cl_global_init(struct ctl_err *err);
+void cl_global_cleanup(void);
+
+#endif

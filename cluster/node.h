@@ -1,0 +1,104 @@
+/*
+ * node.h - private to cluster/: one SSH session to one node (host key
+ * checked against known_hosts, then authenticated), its SFTP, exec and
+ * CUCM admin CLI channels, and TFTP reads. A session belongs to one
+ * thread at a time; libssh sessions are not shared across threads.
+ */
+#ifndef CTLSIGN_NODE_H
+#define CTLSIGN_NODE_H
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cluster.h"
+
+#define CL_MAX_REMOTE_FILE (16u * 1024 * 1024)
+
+struct cl_sess {
+	ssh_session ssh;
+	sftp_session sftp;
+	const struct cl_node *node;
+	int timeout;         /* seconds */
+	int hostkey_ok;
+};
+
+/*
+ * cl_sess_open connects to node as user, checks the host key against
+ * known_hosts (recording it when opts->accept_new and it is unknown),
+ * and authenticates. Errors are CTL_E_REMOTE and name the node.
+ * Release with cl_sess_close (also after a failure).
+ */
+int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
+		 const struct cl_config *cfg, const struct cl_opts *opts,
+		 const struct cl_node *node, const char *user);
+void cl_sess_close(struct cl_sess *s);
+
+/* cl_sftp_start opens the SFTP subsystem on s. */
+int cl_sftp_start(struct cl_sess *s, struct ctl_err *err);
+
+/*
+ * cl_sftp_read reads path (bounded) into a malloc'd *out. A missing file
+ * sets *out_missing and returns 1 with *out NULL.
+ */
+int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
+		 uint8_t **out, size_t *out_len, int *out_missing);
+
+/*
+ * cl_sftp_write_new creates path (must not exist), writes data, flushes
+ * it to disk when the server offers fsync@openssh.com, and closes it.
+ * midway, if not NULL, is called after the first half is written (the
+ * test hook of docs/cluster.md). On failure the partial file is removed
+ * when the connection still allows it.
+ */
+int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
+		      const uint8_t *data, size_t len,
+		      void (*midway)(void *), void *midway_arg);
+
+/* cl_sftp_unlink removes path; a missing file is not an error. */
+int cl_sftp_unlink(struct cl_sess *s, struct ctl_err *err, const char *path);
+
+/*
+ * cl_sftp_replace renames from over to atomically (posix-rename@openssh.com,
+ * spoken on a channel of its own because libssh 0.10 has no call for
+ * it; its sftp_rename refuses to replace an existing file on OpenSSH).
+ */
+int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
+		    const char *to);
+
+/* cl_exec runs cmd on an exec channel; output in a malloc'd string. */
+int cl_exec(struct cl_sess *s, struct ctl_err *err, const char *cmd,
+	    char **out, int *out_status);
+
+/* The CUCM admin CLI: an interactive shell with an `admin:` prompt. */
+struct cl_cli {
+	ssh_channel ch;
+	struct cl_sess *sess;
+};
+/*
+ * cl_cli_open opens an interactive shell with a wide pty on s and waits
+ * for the first `admin:` prompt (timeout: the session's). Release with
+ * cl_cli_close; s must outlive cli.
+ */
+int cl_cli_open(struct cl_cli *cli, struct ctl_err *err, struct cl_sess *s);
+/*
+ * cl_cli_run sends cmd, answers `(y/n):` confirmations with yes, and
+ * returns what the CLI printed before its next prompt (malloc'd, '\r'
+ * removed, the echoed command line dropped).
+ */
+int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
+	       char **out);
+/* cl_cli_close closes the shell channel; a closed or zeroed cli is fine. */
+void cl_cli_close(struct cl_cli *cli);
+
+/*
+ * cl_tftp_get reads name from host:port over TFTP (libcurl). A file the
+ * server does not have sets *out_missing and returns 1 with *out NULL.
+ */
+int cl_tftp_get(struct ctl_err *err, const char *host, int port,
+		const char *name, int timeout, uint8_t **out, size_t *out_len,
+		int *out_missing);
+
+
+#endif

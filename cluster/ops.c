@@ -1,0 +1,950 @@
+/*
+ * ops.c - the cluster operations: a bounded pool of worker threads runs
+ * one step for every node, and a step finishes on every node before the
+ * next begins (pthread_join is the barrier). Each node's session is used
+ * by one thread at a time.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <libssh/callbacks.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "node.h"
+#include "trustlist.h"
+#include "util.h"
+
+static pthread_mutex_t progress_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void progress(const struct cl_opts *o, const struct cl_node *n,
+		     const char *what)
+{
+	if (o->progress == NULL)
+		return;
+	pthread_mutex_lock(&progress_mu);
+	o->progress(o->progress_arg, n->name, what);
+	pthread_mutex_unlock(&progress_mu);
+}
+
+int cl_global_init(struct ctl_err *err)
+{
+	if (ssh_init() != SSH_OK)
+		return ctl_err_set(err, CTL_E_INTERNAL, "cannot start libssh");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		ssh_finalize();
+		return ctl_err_set(err, CTL_E_INTERNAL, "cannot start libcurl");
+	}
+	return 1;
+}
+
+void cl_global_cleanup(void)
+{
+	curl_global_cleanup();
+	ssh_finalize();
+}
+
+/* The pool: workers take the next node index until none is left. */
+struct pool {
+	pthread_mutex_t mu;
+	size_t next, n;
+	void (*fn)(void *ctx, size_t i);
+	void *ctx;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		p->fn(p->ctx, i);
+	}
+}
+
+static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t), void *ctx)
+{
+	struct pool p = { PTHREAD_MUTEX_INITIALIZER, 0, n, fn, ctx };
+	pthread_t tid[64];
+	size_t started = 0, want = (size_t)(jobs < 1 ? 1 : jobs > 64 ? 64 : jobs);
+
+	if (want > n)
+		want = n;
+	while (started < want && pthread_create(&tid[started], NULL, pool_worker, &p) == 0)
+		started++;
+	if (started == 0)
+		pool_worker(&p); /* no threads to be had: do it here */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+}
+
+static int jobs_of(const struct cl_config *cfg, const struct cl_opts *o)
+{
+	return o->jobs > 0 ? o->jobs : cfg->jobs;
+}
+
+static void copy_msg(char *dst, size_t cap, const struct ctl_err *err)
+{
+	snprintf(dst, cap, "%s", err->msg);
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	char *p = malloc(dl + strlen(name) + 2);
+
+	if (p != NULL)
+		sprintf(p, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", name);
+	return p;
+}
+
+/* parse_mode finds "ClusterSecurityMode <n>" in the SQL answer. */
+static int parse_mode(const char *out)
+{
+	const char *line = out;
+
+	while (line != NULL && *line != '\0') {
+		int v;
+		char word[32];
+
+		if (sscanf(line, " %31s %d", word, &v) == 2 &&
+		    strcmp(word, "ClusterSecurityMode") == 0 && (v == 0 || v == 1))
+			return v;
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	return -1;
+}
+
+static const char sql_mode[] =
+	"run sql select paramname,paramvalue from processconfig where "
+	"paramname='ClusterSecurityMode'";
+
+static int cli_mode(struct cl_cli *cli, struct ctl_err *err, int *out_mode)
+{
+	char *out = NULL;
+
+	if (!cl_cli_run(cli, err, sql_mode, &out))
+		return 0;
+	*out_mode = parse_mode(out);
+	free(out);
+	if (*out_mode < 0)
+		return ctl_err_set(err, CTL_E_REMOTE,
+				   "node %s: no ClusterSecurityMode in the CLI's answer",
+				   cli->sess->node->name);
+	return 1;
+}
+
+/*
+ * Status.
+ */
+struct status_ctx {
+	const struct cl_config *cfg;
+	const struct cl_opts *opts;
+	struct cl_status *out;
+	const char *file;
+};
+
+static void judge_file(struct cl_status *st, const uint8_t *data, size_t len)
+{
+	struct ctl_file f;
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	st->signer = -1;
+	if (!ctl_parse(&f, &err, data, len, PARSE_AUTO)) {
+		if (st->error[0] == '\0')
+			snprintf(st->error, sizeof(st->error), "served file: %.450s", err.msg);
+		return;
+	}
+	st->signer = ctl_find_signer(&f);
+	if (st->signer >= 0 && f.recs[st->signer].subject.present)
+		snprintf(st->signer_name, sizeof(st->signer_name), "%.*s",
+			 (int)f.recs[st->signer].subject.n,
+			 (const char *)f.recs[st->signer].subject.p);
+	st->valid = ctl_verify(&f, &err, NULL, NULL, NULL);
+	if (!st->valid && st->error[0] == '\0')
+		snprintf(st->error, sizeof(st->error), "served file: %.450s", err.msg);
+	ctl_file_cleanup(&f);
+}
+
+static void status_one(void *arg, size_t i)
+{
+	struct status_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct cl_status *st = &c->out[i];
+	const char *user = n->cli_user != NULL ? n->cli_user : n->sftp_user;
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	struct ctl_err err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int missing = 0;
+
+	ctl_err_init(&err);
+	st->mode = -1;
+	st->signer = -1;
+	progress(c->opts, n, "connecting");
+	if (cl_sess_open(&s, &err, c->cfg, c->opts, n, user)) {
+		st->reachable = 1;
+		if (n->cli_user != NULL) {
+			progress(c->opts, n, "asking the CLI for the security mode");
+			if (!cl_cli_open(&cli, &err, &s) ||
+			    !cli_mode(&cli, &err, &st->mode)) {
+				copy_msg(st->error, sizeof(st->error), &err);
+				st->problem = 1;
+			}
+			cl_cli_close(&cli);
+		}
+	} else {
+		st->reachable = s.ssh != NULL && ssh_is_connected(s.ssh);
+		copy_msg(st->error, sizeof(st->error), &err);
+		st->problem = 1;
+	}
+	st->hostkey_ok = s.hostkey_ok;
+	cl_sess_close(&s);
+	progress(c->opts, n, "reading over TFTP");
+	ctl_err_init(&err);
+	if (cl_tftp_get(&err, n->tftp_host, n->tftp_port, c->file,
+			c->cfg->timeout, &data, &len, &missing)) {
+		st->tftp_ok = 1;
+		if (!missing) {
+			cl_sum_of(&st->served, data, len);
+			judge_file(st, data, len);
+		}
+	} else {
+		st->problem = 1;
+		if (st->error[0] == '\0')
+			snprintf(st->error, sizeof(st->error), "node %.40s: %.450s",
+				 n->name, err.msg);
+	}
+	free(data);
+	progress(c->opts, n, "done");
+}
+
+int cl_status_run(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err, struct cl_status *out, int *out_identical,
+		  const char *file)
+{
+	struct status_ctx c = { cfg, opts, out, file };
+	size_t bad = 0;
+
+	memset(out, 0, cfg->nnodes * sizeof(*out));
+	run_parallel(cfg->nnodes, jobs_of(cfg, opts), status_one, &c);
+	*out_identical = 1;
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		if (!out[i].reachable || !out[i].hostkey_ok || out[i].problem)
+			bad++;
+		if (!out[i].served.present ||
+		    strcmp(out[i].served.sha256, out[0].served.sha256) != 0)
+			*out_identical = 0;
+	}
+	if (bad > 0)
+		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes have a problem",
+				   bad, cfg->nnodes);
+	return 1;
+}
+
+/*
+ * Distribution. Steps, each on every node before the next:
+ *   prepare  read the old file; upload NAME.tmp.ctlsign.PID beside it;
+ *            read it back and compare; write NAME.bak-STAMP (old bytes)
+ *            and read that back. Nothing the TFTP service serves changes.
+ *   commit   posix-rename the temporary file over NAME (atomic).
+ *   restart  optional; then read every node back over TFTP.
+ * A failure in prepare removes the temporary files and backups (nothing
+ * changed); a failure in commit or after it puts the old file back on
+ * every switched node. Finally every node is observed (SFTP and TFTP),
+ * so the report says what each one holds and serves.
+ */
+struct node_work {
+	struct cl_sess sess;
+	int sess_ok;
+	uint8_t *old;
+	size_t old_len;
+	int had_old;
+	char *target, *tmp, *backup;
+	int prepared, switched, failed;
+};
+
+struct dist_ctx {
+	const struct cl_config *cfg;
+	const struct cl_opts *opts;
+	struct cl_dist *out;
+	struct node_work *w;
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+	struct cl_sum new_sum;
+	int dry_run, restart;
+	char stamp[32];
+};
+
+static void node_fail(struct dist_ctx *c, size_t i, const struct ctl_err *err)
+{
+	c->w[i].failed = 1;
+	c->out[i].state = CL_DIST_FAILED;
+	if (c->out[i].error[0] == '\0')
+		copy_msg(c->out[i].error, sizeof(c->out[i].error), err);
+}
+
+/*
+ * The test hook (docs/cluster.md "Testing"): CTLSIGN_TEST_PAUSE=STEP:NODE
+ * makes the worker for NODE create CTLSIGN_TEST_PAUSE_FILE at STEP
+ * ("upload": half the temporary file written; "commit": just before the
+ * rename) and wait, at most 60 s, until the test removes it. A test
+ * kills the node's sshd meanwhile: a connection cut at a chosen point.
+ */
+static int test_pause_wanted(const char *step, const char *node)
+{
+	const char *spec = getenv("CTLSIGN_TEST_PAUSE");
+	size_t sl = strlen(step);
+
+	return spec != NULL && strncmp(spec, step, sl) == 0 && spec[sl] == ':' &&
+	       strcmp(spec + sl + 1, node) == 0 &&
+	       getenv("CTLSIGN_TEST_PAUSE_FILE") != NULL;
+}
+
+static void test_pause(void *arg)
+{
+	const char *file = getenv("CTLSIGN_TEST_PAUSE_FILE");
+	FILE *f;
+
+	(void)arg;
+	if (file == NULL || (f = fopen(file, "w")) == NULL)
+		return;
+	fclose(f);
+	for (int k = 0; k < 600 && access(file, F_OK) == 0; k++)
+		usleep(100 * 1000);
+}
+
+static int same_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	return al == bl && (al == 0 || memcmp(a, b, al) == 0);
+}
+
+/* put_checked writes data to path (new file) and reads it back. */
+static int put_checked(struct dist_ctx *c, size_t i, struct ctl_err *err,
+		       const char *path, const uint8_t *data, size_t len,
+		       int hook)
+{
+	struct cl_sess *s = &c->w[i].sess;
+	uint8_t *back = NULL;
+	size_t back_len = 0;
+	int missing = 0, ok;
+
+	if (!cl_sftp_write_new(s, err, path, data, len, hook ? test_pause : NULL, NULL))
+		return 0;
+	if (!cl_sftp_read(s, err, path, &back, &back_len, &missing))
+		return 0;
+	ok = !missing && same_bytes(back, back_len, data, len);
+	free(back);
+	if (!ok) {
+		cl_sftp_unlink(s, err, path);
+		return ctl_err_set(err, CTL_E_REMOTE,
+				   "node %s: %s reads back different from what was sent",
+				   c->cfg->nodes[i].name, path);
+	}
+	return 1;
+}
+
+/* pick_backup_name: NAME.bak-STAMP, or -2 ... -9 when taken. */
+static int pick_backup_name(struct dist_ctx *c, size_t i, struct ctl_err *err)
+{
+	struct node_work *w = &c->w[i];
+	char suffix[64];
+
+	for (int k = 1; k <= 9; k++) {
+		sftp_attributes a;
+
+		snprintf(suffix, sizeof(suffix), ".bak-%s%s%.0d", c->stamp,
+			 k > 1 ? "-" : "", k > 1 ? k : 0);
+		free(w->backup);
+		w->backup = malloc(strlen(w->target) + strlen(suffix) + 1);
+		if (w->backup == NULL)
+			return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		sprintf(w->backup, "%s%s", w->target, suffix);
+		a = sftp_stat(w->sess.sftp, w->backup);
+		if (a == NULL)
+			return 1;
+		sftp_attributes_free(a);
+	}
+	return ctl_err_set(err, CTL_E_REMOTE, "node %s: too many backups named %s.bak-%s*",
+			   c->cfg->nodes[i].name, c->name, c->stamp);
+}
+
+static void prepare_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct node_work *w = &c->w[i];
+	struct cl_dist *d = &c->out[i];
+	struct ctl_err err;
+	int missing = 0, tried = 0;
+	char suffix[64];
+
+	ctl_err_init(&err);
+	if (n->sftp_user == NULL) {
+		ctl_err_set(&err, CTL_E_USAGE, "node %s: no sftp_user to write %s with",
+			    n->name, n->tftp_root);
+		goto fail;
+	}
+	snprintf(suffix, sizeof(suffix), ".tmp.ctlsign.%ld", (long)getpid());
+	w->target = join_path(n->tftp_root, c->name);
+	w->tmp = w->target ? malloc(strlen(w->target) + strlen(suffix) + 1) : NULL;
+	if (w->tmp == NULL) {
+		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	sprintf(w->tmp, "%s%s", w->target, suffix);
+	progress(c->opts, n, "connecting");
+	if (!cl_sess_open(&w->sess, &err, c->cfg, c->opts, n, n->sftp_user) ||
+	    !cl_sftp_start(&w->sess, &err))
+		goto fail;
+	w->sess_ok = 1;
+	if (!cl_sftp_read(&w->sess, &err, w->target, &w->old, &w->old_len, &missing))
+		goto fail;
+	w->had_old = !missing;
+	if (w->had_old)
+		cl_sum_of(&d->old_sum, w->old, w->old_len);
+	if (w->had_old && same_bytes(w->old, w->old_len, c->data, c->len)) {
+		d->state = CL_DIST_UNCHANGED;
+		w->prepared = 1;
+		progress(c->opts, n, "already holds the new file");
+		return;
+	}
+	if (c->dry_run) {
+		d->state = CL_DIST_PLANNED;
+		w->prepared = 1;
+		return;
+	}
+	if (!sftp_extension_supported(w->sess.sftp, "posix-rename@openssh.com", "1")) {
+		ctl_err_set(&err, CTL_E_REMOTE,
+			    "node %s: its SFTP server cannot replace a file atomically "
+			    "(no posix-rename@openssh.com); nothing was written", n->name);
+		goto fail;
+	}
+	progress(c->opts, n, "uploading");
+	tried = 1;
+	if (!put_checked(c, i, &err, w->tmp, c->data, c->len,
+			 test_pause_wanted("upload", n->name)))
+		goto fail;
+	if (w->had_old) {
+		progress(c->opts, n, "writing the backup");
+		if (!pick_backup_name(c, i, &err) ||
+		    !put_checked(c, i, &err, w->backup, w->old, w->old_len, 0)) {
+			free(w->backup);
+			w->backup = NULL;
+			cl_sftp_unlink(&w->sess, &err, w->tmp);
+			goto fail;
+		}
+		snprintf(d->backup, sizeof(d->backup), "%s", w->backup);
+	}
+	w->prepared = 1;
+	progress(c->opts, n, "uploaded and checked");
+	return;
+fail:
+	/* A connection cut while the temporary file existed may leave it. */
+	if (tried && !ssh_is_connected(w->sess.ssh))
+		snprintf(d->leftover, sizeof(d->leftover), "%s (maybe)", w->tmp);
+	node_fail(c, i, &err);
+	progress(c->opts, n, "failed");
+}
+
+static void abort_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	struct node_work *w = &c->w[i];
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	if (!w->prepared || c->out[i].state == CL_DIST_UNCHANGED)
+		return;
+	/* Nothing was switched anywhere: the backup is not needed either. */
+	if (!cl_sftp_unlink(&w->sess, &err, w->tmp))
+		snprintf(c->out[i].leftover, sizeof(c->out[i].leftover), "%s", w->tmp);
+	if (w->backup != NULL && cl_sftp_unlink(&w->sess, &err, w->backup))
+		c->out[i].backup[0] = '\0';
+	c->out[i].state = CL_DIST_ABORTED;
+	progress(c->opts, &c->cfg->nodes[i], "aborted: old file kept");
+}
+
+static void commit_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct node_work *w = &c->w[i];
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	if (c->out[i].state == CL_DIST_UNCHANGED)
+		return;
+	if (test_pause_wanted("commit", n->name))
+		test_pause(NULL);
+	progress(c->opts, n, "switching");
+	if (!cl_sftp_replace(&w->sess, &err, w->tmp, w->target)) {
+		struct ctl_err ignore;
+
+		ctl_err_init(&ignore);
+		if (!ssh_is_connected(w->sess.ssh) ||
+		    !cl_sftp_unlink(&w->sess, &ignore, w->tmp))
+			snprintf(c->out[i].leftover, sizeof(c->out[i].leftover),
+				 "%s (maybe)", w->tmp);
+		node_fail(c, i, &err);
+		progress(c->opts, n, "switch failed");
+		return;
+	}
+	w->switched = 1;
+	c->out[i].state = CL_DIST_SWITCHED;
+	progress(c->opts, n, "switched");
+}
+
+static int restart_node(struct dist_ctx *c, size_t i, struct ctl_err *err)
+{
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	char *out = NULL;
+	int ok = 0, status = 0;
+
+	if (n->restart == CL_RESTART_NONE)
+		return 1;
+	progress(c->opts, n, "restarting services");
+	if (!cl_sess_open(&s, err, c->cfg, c->opts, n,
+			  n->restart == CL_RESTART_CLI ? n->cli_user : n->restart_user))
+		goto done;
+	if (n->restart == CL_RESTART_CLI) {
+		ok = cl_cli_open(&cli, err, &s) &&
+		     cl_cli_run(&cli, err, "utils service restart Cisco Tftp", &out);
+		free(out);
+		out = NULL;
+		ok = ok && cl_cli_run(&cli, err, "utils service restart Cisco CallManager",
+				      &out);
+		cl_cli_close(&cli);
+	} else {
+		ok = cl_exec(&s, err, n->restart_command, &out, &status);
+		if (ok && status != 0)
+			ok = ctl_err_set(err, CTL_E_REMOTE,
+					 "node %s: restart command exited %d",
+					 n->name, status);
+	}
+	free(out);
+done:
+	cl_sess_close(&s);
+	return ok;
+}
+
+static void restart_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	if (!c->w[i].switched && c->out[i].state != CL_DIST_UNCHANGED)
+		return;
+	if (!restart_node(c, i, &err))
+		node_fail(c, i, &err);
+}
+
+static void readback_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct ctl_err err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int missing = 0;
+
+	ctl_err_init(&err);
+	progress(c->opts, n, "reading back over TFTP");
+	if (!cl_tftp_get(&err, n->tftp_host, n->tftp_port, c->name, c->cfg->timeout,
+			 &data, &len, &missing)) {
+		ctl_err_prefix(&err, "node %s: TFTP read-back", n->name);
+		node_fail(c, i, &err);
+	} else if (missing || !same_bytes(data, len, c->data, c->len)) {
+		ctl_err_set(&err, CTL_E_REMOTE,
+			    "node %s: its TFTP service does not serve the new %s (%s)",
+			    n->name, c->name, missing ? "not found" : "other bytes");
+		node_fail(c, i, &err);
+	}
+	free(data);
+}
+
+static void rollback_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct node_work *w = &c->w[i];
+	struct ctl_err err;
+	int ok;
+
+	if (!w->switched)
+		return;
+	ctl_err_init(&err);
+	progress(c->opts, n, "rolling back");
+	if (w->had_old)
+		ok = cl_sftp_write_new(&w->sess, &err, w->tmp, w->old, w->old_len,
+				       NULL, NULL) &&
+		     cl_sftp_replace(&w->sess, &err, w->tmp, w->target);
+	else
+		ok = cl_sftp_unlink(&w->sess, &err, w->target);
+	if (!ok) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "rollback failed, it holds the NEW file: %.400s",
+			 err.msg);
+		snprintf(c->out[i].error, sizeof(c->out[i].error), "%s", msg);
+		c->out[i].state = CL_DIST_FAILED;
+		return;
+	}
+	w->switched = 0;
+	if (c->out[i].state == CL_DIST_SWITCHED)
+		c->out[i].state = CL_DIST_ROLLED_BACK;
+	else if (c->out[i].error[0] != '\0') {
+		/* It failed after its switch (restart, read-back): now restored. */
+		size_t l = strlen(c->out[i].error);
+
+		snprintf(c->out[i].error + l, sizeof(c->out[i].error) - l,
+			 "; rolled back");
+	}
+	/* The services were restarted onto the new file: again, onto the old. */
+	if (c->restart)
+		restart_node(c, i, &err);
+}
+
+static void observe_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct node_work *w = &c->w[i];
+	struct cl_dist *d = &c->out[i];
+	struct ctl_err err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int missing = 0;
+
+	ctl_err_init(&err);
+	if (w->sess_ok && ssh_is_connected(w->sess.ssh) &&
+	    cl_sftp_read(&w->sess, &err, w->target, &data, &len, &missing)) {
+		d->now_known = 1;
+		if (!missing)
+			cl_sum_of(&d->now_sum, data, len);
+	}
+	free(data);
+	data = NULL;
+	if (cl_tftp_get(&err, n->tftp_host, n->tftp_port, c->name, c->cfg->timeout,
+			&data, &len, &missing)) {
+		d->served_known = 1;
+		if (!missing)
+			cl_sum_of(&d->served, data, len);
+	}
+	free(data);
+}
+
+static int any_failed(const struct dist_ctx *c)
+{
+	for (size_t i = 0; i < c->cfg->nnodes; i++)
+		if (c->w[i].failed)
+			return 1;
+	return 0;
+}
+
+int cl_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err, struct cl_dist *out, const char *name,
+		  const uint8_t *data, size_t len, int dry_run,
+		  int restart_services)
+{
+	struct dist_ctx c;
+	int jobs = jobs_of(cfg, opts), ok = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(&c, 0, sizeof(c));
+	memset(out, 0, cfg->nnodes * sizeof(*out));
+	c.cfg = cfg;
+	c.opts = opts;
+	c.out = out;
+	c.name = name;
+	c.data = data;
+	c.len = len;
+	c.dry_run = dry_run;
+	c.restart = restart_services;
+	cl_sum_of(&c.new_sum, data, len);
+	gmtime_r(&now, &tm);
+	strftime(c.stamp, sizeof(c.stamp), "%Y%m%dT%H%M%SZ", &tm);
+	c.w = calloc(cfg->nnodes, sizeof(*c.w));
+	if (c.w == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+
+	run_parallel(cfg->nnodes, jobs, prepare_one, &c);
+	if (dry_run) {
+		ok = !any_failed(&c);
+		goto report;
+	}
+	if (any_failed(&c)) {
+		run_parallel(cfg->nnodes, jobs, abort_one, &c);
+		goto observe;
+	}
+	run_parallel(cfg->nnodes, jobs, commit_one, &c);
+	if (!any_failed(&c) && restart_services)
+		run_parallel(cfg->nnodes, jobs, restart_one, &c);
+	if (!any_failed(&c))
+		run_parallel(cfg->nnodes, jobs, readback_one, &c);
+	if (any_failed(&c)) {
+		run_parallel(cfg->nnodes, jobs, rollback_one, &c);
+		goto observe;
+	}
+	/* Every node switched and serves the new bytes: that is the report. */
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		out[i].now_sum = c.new_sum;
+		out[i].served = c.new_sum;
+		out[i].now_known = out[i].served_known = 1;
+	}
+	ok = 1;
+	goto report;
+observe:
+	run_parallel(cfg->nnodes, jobs, observe_one, &c);
+report:
+	if (!ok) {
+		size_t bad = 0;
+
+		for (size_t i = 0; i < cfg->nnodes; i++)
+			bad += c.w[i].failed;
+		ctl_err_set(err, CTL_E_REMOTE,
+			    "distribution failed on %zu of %zu nodes; %s", bad,
+			    cfg->nnodes, dry_run ? "nothing was touched" :
+			    "every other node keeps or got back its previous file");
+	}
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		cl_sess_close(&c.w[i].sess);
+		free(c.w[i].old);
+		free(c.w[i].target);
+		free(c.w[i].tmp);
+		free(c.w[i].backup);
+	}
+	free(c.w);
+	return ok;
+}
+
+/*
+ * The publisher's CLI: set-mode, update-ctl.
+ */
+static const struct cl_node *publisher(const struct cl_config *cfg,
+				       struct ctl_err *err)
+{
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		if (cfg->nodes[i].role == CL_ROLE_PUBLISHER &&
+		    cfg->nodes[i].cli_user != NULL)
+			return &cfg->nodes[i];
+	ctl_err_set(err, CTL_E_USAGE, "%s: no node with role = publisher and a cli_user",
+		    cfg->path);
+	return NULL;
+}
+
+/* last_line copies the last non-empty line of out, for messages. */
+static void last_line(char *dst, size_t cap, const char *out)
+{
+	const char *end = out + strlen(out), *start;
+
+	while (end > out && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > out && start[-1] != '\n')
+		start--;
+	snprintf(dst, cap, "%.*s", (int)(end - start), start);
+}
+
+int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
+		struct ctl_err *err, int mixed, int *out_mode)
+{
+	const struct cl_node *pub = publisher(cfg, err);
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	char *out = NULL, line[200];
+	int ok = 0;
+
+	if (pub == NULL)
+		return 0;
+	progress(opts, pub, mixed ? "setting mixed mode" : "setting non-secure mode");
+	if (!cl_sess_open(&s, err, cfg, opts, pub, pub->cli_user) ||
+	    !cl_cli_open(&cli, err, &s) ||
+	    !cl_cli_run(&cli, err, mixed ? "utils ctl set-cluster mixed-mode" :
+			"utils ctl set-cluster non-secure-mode", &out) ||
+	    !cli_mode(&cli, err, out_mode))
+		goto done;
+	if (*out_mode != (mixed ? 1 : 0)) {
+		last_line(line, sizeof(line), out);
+		ctl_err_set(err, CTL_E_REMOTE,
+			    "node %s: ClusterSecurityMode is still %d; the CLI said: %s",
+			    pub->name, *out_mode, line);
+		goto done;
+	}
+	ok = 1;
+done:
+	free(out);
+	cl_cli_close(&cli);
+	cl_sess_close(&s);
+	return ok;
+}
+
+int cl_update_ctl(const struct cl_config *cfg, const struct cl_opts *opts,
+		  struct ctl_err *err)
+{
+	const struct cl_node *pub = publisher(cfg, err);
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	char *out = NULL, line[200];
+	int ok = 0;
+
+	if (pub == NULL)
+		return 0;
+	progress(opts, pub, "utils ctl update CTLFile");
+	if (!cl_sess_open(&s, err, cfg, opts, pub, pub->cli_user) ||
+	    !cl_cli_open(&cli, err, &s) ||
+	    !cl_cli_run(&cli, err, "utils ctl update CTLFile", &out))
+		goto done;
+	if (strstr(out, "CTL file Updated") == NULL) {
+		last_line(line, sizeof(line), out);
+		ctl_err_set(err, CTL_E_REMOTE, "node %s: the CTL file was not updated: %s",
+			    pub->name, line);
+		goto done;
+	}
+	ok = 1;
+done:
+	free(out);
+	cl_cli_close(&cli);
+	cl_sess_close(&s);
+	return ok;
+}
+
+/*
+ * fetch-certs.
+ */
+struct certs_ctx {
+	const struct cl_config *cfg;
+	const struct cl_opts *opts;
+	struct cl_certs *out;
+	const char *dir;
+};
+
+static const char *const cert_names[] = { "CallManager", "CAPF", "TVS", "ITLRecovery" };
+
+/* save_pem takes the first certificate out of the CLI's answer. */
+static int save_pem(struct ctl_err *err, const char *node, const char *what,
+		    const char *out, const char *path)
+{
+	const char *b = strstr(out, "-----BEGIN CERTIFICATE-----");
+	const char *e = b ? strstr(b, "-----END CERTIFICATE-----") : NULL;
+	BIO *bio = NULL, *mem = NULL;
+	X509 *x = NULL;
+	BUF_MEM *bm;
+	int ok = 0;
+
+	if (e == NULL)
+		return ctl_err_set(err, CTL_E_REMOTE,
+				   "node %s: no certificate in the answer to `show cert own %s/%s.pem`",
+				   node, what, what);
+	e += strlen("-----END CERTIFICATE-----");
+	bio = BIO_new_mem_buf(b, (int)(e - b));
+	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	if (x == NULL) {
+		ctl_err_openssl(err, CTL_E_FORMAT, "node %s: %s certificate does not parse",
+				node, what);
+		goto done;
+	}
+	mem = BIO_new(BIO_s_mem());
+	if (mem == NULL || !PEM_write_bio_X509(mem, x)) {
+		ctl_err_openssl(err, CTL_E_INTERNAL, "cannot write PEM");
+		goto done;
+	}
+	BIO_get_mem_ptr(mem, &bm);
+	ok = ctl_write_atomic(err, path, (const uint8_t *)bm->data, bm->length, 0644);
+done:
+	BIO_free(mem);
+	BIO_free(bio);
+	X509_free(x);
+	return ok;
+}
+
+static void certs_one(void *arg, size_t i)
+{
+	struct certs_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct cl_certs *r = &c->out[i];
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	struct ctl_err err;
+	char *ndir = NULL;
+
+	ctl_err_init(&err);
+	if (n->cli_user == NULL) {
+		snprintf(r->error, sizeof(r->error), "node %s: no cli_user; skipped", n->name);
+		return;
+	}
+	ndir = join_path(c->dir, n->name);
+	if (ndir == NULL || (mkdir(ndir, 0755) != 0 && errno != EEXIST)) {
+		ctl_err_set(&err, CTL_E_IO, "%s: cannot create directory", ndir ? ndir : c->dir);
+		goto done;
+	}
+	progress(c->opts, n, "fetching certificates");
+	if (!cl_sess_open(&s, &err, c->cfg, c->opts, n, n->cli_user) ||
+	    !cl_cli_open(&cli, &err, &s))
+		goto close;
+	for (size_t k = 0; k < sizeof(cert_names) / sizeof(cert_names[0]); k++) {
+		char cmd[128], file[64], *out = NULL, *path;
+		int ok;
+
+		snprintf(cmd, sizeof(cmd), "show cert own %s/%s.pem", cert_names[k],
+			 cert_names[k]);
+		snprintf(file, sizeof(file), "%s.pem", cert_names[k]);
+		if (!cl_cli_run(&cli, &err, cmd, &out))
+			break;
+		path = join_path(ndir, file);
+		ok = path != NULL && save_pem(&err, n->name, cert_names[k], out, path);
+		free(path);
+		free(out);
+		if (!ok)
+			break;
+		r->fetched++;
+	}
+close:
+	cl_cli_close(&cli);
+	cl_sess_close(&s);
+done:
+	if (err.code != CTL_OK)
+		copy_msg(r->error, sizeof(r->error), &err);
+	free(ndir);
+}
+
+int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, struct cl_certs *out, const char *dir)
+{
+	struct certs_ctx c = { cfg, opts, out, dir };
+	size_t bad = 0;
+
+	memset(out, 0, cfg->nnodes * sizeof(*out));
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot create directory", dir);
+	run_parallel(cfg->nnodes, jobs_of(cfg, opts), certs_one, &c);
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		if (cfg->nodes[i].cli_user != NULL && out[i].error[0] != '\0')
+			bad++;
+	if (bad > 0)
+		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes failed", bad,
+				   cfg->nnodes);
+	return 1;
+}

@@ -1,0 +1,663 @@
+/*
+ * ssh.c - one node's SSH session: connect, a switch over every host-key
+ * verdict (libssh examples/knownhosts.c), authentication, and the SFTP,
+ * exec and admin-CLI channels the operations use.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bytes.h"
+#include "node.h"
+#include "util.h"
+
+/* known_hosts is read and appended by every worker: one at a time. */
+static pthread_mutex_t known_hosts_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int remote_err(struct ctl_err *err, const struct cl_node *n,
+		      const char *what, const char *detail)
+{
+	return ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
+			   n->host, n->port, what, detail ? ": " : "",
+			   detail ? detail : "");
+}
+
+static char *fingerprint(ssh_session ssh, char *type, size_t type_len)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp = NULL;
+
+	if (ssh_get_server_publickey(ssh, &key) != SSH_OK)
+		return NULL;
+	snprintf(type, type_len, "%s", ssh_key_type_to_char(ssh_key_type(key)));
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) == 0)
+		fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return fp;
+}
+
+static int check_host_key(struct cl_sess *s, struct ctl_err *err,
+			  const char *known_hosts, int accept_new)
+{
+	const struct cl_node *n = s->node;
+	enum ssh_known_hosts_e state;
+	char type[32] = "", *fp;
+	int ok = 0;
+
+	fp = fingerprint(s->ssh, type, sizeof(type));
+	if (fp == NULL)
+		return remote_err(err, n, "no host key offered", NULL);
+	pthread_mutex_lock(&known_hosts_mu);
+	state = ssh_session_is_known_server(s->ssh);
+	switch (state) {
+	case SSH_KNOWN_HOSTS_OK:
+		ok = 1;
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+		ctl_err_set(err, CTL_E_REMOTE,
+			    "node %s (%s:%d): HOST KEY CHANGED: it offers %s %s but %s "
+			    "holds another key for it; refusing (someone may be "
+			    "intercepting); if the change is expected, remove the old "
+			    "entry (ssh-keygen -R '%s%s%s%.0d' -f %s)",
+			    n->name, n->host, n->port, type, fp, known_hosts,
+			    n->port != 22 ? "[" : "", n->host, n->port != 22 ? "]:" : "",
+			    n->port != 22 ? n->port : 0, known_hosts);
+		break;
+	case SSH_KNOWN_HOSTS_OTHER:
+		ctl_err_set(err, CTL_E_REMOTE,
+			    "node %s (%s:%d): HOST KEY CHANGED: it offers a %s key "
+			    "(%s) but %s holds a key of another type for it; refusing",
+			    n->name, n->host, n->port, type, fp, known_hosts);
+		break;
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (!accept_new) {
+			ctl_err_set(err, CTL_E_REMOTE,
+				    "node %s (%s:%d): host key unknown: %s %s is not in "
+				    "%s; check the fingerprint on the node (ssh-keygen -lf "
+				    "on its host key) and rerun with --accept-new to record it",
+				    n->name, n->host, n->port, type, fp, known_hosts);
+			break;
+		}
+		if (ssh_session_update_known_hosts(s->ssh) != SSH_OK) {
+			ctl_err_set(err, CTL_E_IO, "node %s: cannot record its host key in %s: %s",
+				    n->name, known_hosts, ssh_get_error(s->ssh));
+			break;
+		}
+		ok = 1;
+		break;
+	case SSH_KNOWN_HOSTS_ERROR:
+	default:
+		ctl_err_set(err, CTL_E_REMOTE, "node %s: cannot check its host key in %s: %s",
+			    n->name, known_hosts, ssh_get_error(s->ssh));
+		break;
+	}
+	pthread_mutex_unlock(&known_hosts_mu);
+	ssh_string_free_char(fp);
+	s->hostkey_ok = ok;
+	return ok;
+}
+
+static int authenticate(struct cl_sess *s, struct ctl_err *err,
+			const struct cl_opts *opts)
+{
+	const struct cl_node *n = s->node;
+	ssh_key key = NULL;
+	int rc = SSH_AUTH_DENIED;
+
+	switch (n->auth) {
+	case CL_AUTH_AGENT:
+		rc = ssh_userauth_agent(s->ssh, NULL);
+		break;
+	case CL_AUTH_KEY:
+		if (ssh_pki_import_privkey_file(n->identity, NULL, NULL, NULL,
+						&key) != SSH_OK)
+			return ctl_err_set(err, CTL_E_IO,
+					   "node %s: cannot load key %s (an encrypted key "
+					   "belongs in an agent: auth = agent)",
+					   n->name, n->identity);
+		rc = ssh_userauth_publickey(s->ssh, NULL, key);
+		ssh_key_free(key);
+		break;
+	case CL_AUTH_PASSWORD:
+		if (opts->password == NULL)
+			return ctl_err_set(err, CTL_E_USAGE,
+					   "node %s: password authentication without a password",
+					   n->name);
+		rc = ssh_userauth_password(s->ssh, NULL, opts->password);
+		break;
+	}
+	if (rc != SSH_AUTH_SUCCESS)
+		return remote_err(err, n, "authentication refused",
+				  ssh_get_error(s->ssh));
+	return 1;
+}
+
+int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
+		 const struct cl_config *cfg, const struct cl_opts *opts,
+		 const struct cl_node *node, const char *user)
+{
+	const char *kh = opts->known_hosts ? opts->known_hosts : cfg->known_hosts;
+	long timeout = cfg->timeout;
+	unsigned port = (unsigned)node->port;
+	int one = 1;
+	bool no = false;
+
+	memset(s, 0, sizeof(*s));
+	s->node = node;
+	s->timeout = cfg->timeout;
+	s->ssh = ssh_new();
+	if (s->ssh == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	/*
+	 * NODELAY: libssh leaves Nagle on, costing ~40 ms per request/reply
+	 * pair. PROCESS_CONFIG off: ~/.ssh/config must not redirect a node.
+	 * The global known_hosts is not consulted: the file named is the
+	 * whole truth.
+	 */
+	if (ssh_options_set(s->ssh, SSH_OPTIONS_HOST, node->host) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &one) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0)
+		return remote_err(err, node, "bad SSH option", ssh_get_error(s->ssh));
+	if (ssh_connect(s->ssh) != SSH_OK)
+		return remote_err(err, node, "unreachable", ssh_get_error(s->ssh));
+	return check_host_key(s, err, kh, opts->accept_new) &&
+	       authenticate(s, err, opts);
+}
+
+void cl_sess_close(struct cl_sess *s)
+{
+	if (s->sftp != NULL)
+		sftp_free(s->sftp);
+	if (s->ssh != NULL) {
+		ssh_disconnect(s->ssh);
+		ssh_free(s->ssh);
+	}
+	s->sftp = NULL;
+	s->ssh = NULL;
+}
+
+int cl_sftp_start(struct cl_sess *s, struct ctl_err *err)
+{
+	s->sftp = sftp_new(s->ssh);
+	if (s->sftp == NULL)
+		return remote_err(err, s->node, "cannot open SFTP", ssh_get_error(s->ssh));
+	if (sftp_init(s->sftp) != SSH_OK)
+		return remote_err(err, s->node, "cannot start SFTP", ssh_get_error(s->ssh));
+	return 1;
+}
+
+static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
+		     const char *path)
+{
+	static const char *const codes[] = {
+		"ok", "end of file", "no such file", "permission denied",
+		"failure (disk full, or refused)", "bad message", "no connection",
+		"connection lost", "operation unsupported",
+	};
+	int code = s->sftp != NULL ? sftp_get_error(s->sftp) : -1;
+	char detail[300];
+
+	if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
+	    ssh_is_connected(s->ssh))
+		snprintf(detail, sizeof(detail), "%s: %s", path, codes[code]);
+	else
+		snprintf(detail, sizeof(detail), "%s: %s", path,
+			 ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
+			 "connection lost");
+	return remote_err(err, s->node, what, detail);
+}
+
+int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
+		 uint8_t **out, size_t *out_len, int *out_missing)
+{
+	sftp_file f;
+	uint8_t *buf = NULL, *grown;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	*out = NULL;
+	*out_len = 0;
+	*out_missing = 0;
+	f = sftp_open(s->sftp, path, O_RDONLY, 0);
+	if (f == NULL) {
+		if (sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_FILE) {
+			*out_missing = 1;
+			return 1;
+		}
+		return sftp_fail(s, err, "cannot open", path);
+	}
+	for (;;) {
+		if (cap - len < 32768) {
+			if (cap >= CL_MAX_REMOTE_FILE) {
+				free(buf);
+				sftp_close(f);
+				return remote_err(err, s->node, "file too large", path);
+			}
+			cap = cap ? cap * 2 : 65536;
+			grown = realloc(buf, cap);
+			if (grown == NULL) {
+				free(buf);
+				sftp_close(f);
+				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			}
+			buf = grown;
+		}
+		n = sftp_read(f, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			free(buf);
+			sftp_close(f);
+			return sftp_fail(s, err, "cannot read", path);
+		}
+		len += (size_t)n;
+	}
+	sftp_close(f);
+	*out = buf;
+	*out_len = len;
+	return 1;
+}
+
+int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
+		      const uint8_t *data, size_t len,
+		      void (*midway)(void *), void *midway_arg)
+{
+	sftp_file f;
+	size_t done = 0, half = len / 2;
+
+	f = sftp_open(s->sftp, path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (f == NULL)
+		return sftp_fail(s, err, "cannot create", path);
+	while (done < len) {
+		size_t want = len - done;
+		ssize_t n;
+
+		if (midway != NULL && done < half && want > half - done)
+			want = half - done;
+		if (want > 32768)
+			want = 32768;
+		n = sftp_write(f, data + done, want);
+		if (n <= 0) {
+			sftp_fail(s, err, "cannot write", path);
+			goto fail;
+		}
+		done += (size_t)n;
+		if (midway != NULL && done == half) {
+			midway(midway_arg);
+			midway = NULL;
+		}
+	}
+	if (sftp_extension_supported(s->sftp, "fsync@openssh.com", "1") &&
+	    sftp_fsync(f) != 0) {
+		sftp_fail(s, err, "cannot flush", path);
+		goto fail;
+	}
+	if (sftp_close(f) != SSH_NO_ERROR) {
+		f = NULL;
+		sftp_fail(s, err, "cannot close", path);
+		goto fail;
+	}
+	return 1;
+fail:
+	if (f != NULL)
+		sftp_close(f);
+	if (ssh_is_connected(s->ssh))
+		sftp_unlink(s->sftp, path);
+	return 0;
+}
+
+int cl_sftp_unlink(struct cl_sess *s, struct ctl_err *err, const char *path)
+{
+	if (sftp_unlink(s->sftp, path) == 0 ||
+	    sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_FILE)
+		return 1;
+	return sftp_fail(s, err, "cannot remove", path);
+}
+
+/*
+ * The raw SFTP packets of cl_sftp_replace: u32 length, then the body.
+ * Strings are u32 length-prefixed. Replies are read into a bounded
+ * buffer and parsed with the cursor.
+ */
+enum { FXP_INIT = 1, FXP_VERSION = 2, FXP_STATUS = 101, FXP_EXTENDED = 200 };
+
+static int put_string(struct cbb *b, const char *str)
+{
+	return cbb_add_u32(b, (uint32_t)strlen(str)) &&
+	       cbb_add_bytes(b, str, strlen(str));
+}
+
+static int chan_write_all(ssh_channel ch, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		int w = ssh_channel_write(ch, p, (uint32_t)n);
+
+		if (w <= 0)
+			return 0;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 1;
+}
+
+static int chan_read_all(ssh_channel ch, uint8_t *p, size_t n, int timeout_ms)
+{
+	while (n > 0) {
+		int r = ssh_channel_read_timeout(ch, p, (uint32_t)n, 0, timeout_ms);
+
+		if (r <= 0)
+			return 0; /* error, EOF or timeout */
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+static int send_packet(ssh_channel ch, struct cbb *body)
+{
+	uint8_t *b = NULL, *pkt = NULL;
+	size_t blen = 0, plen = 0;
+	struct cbb frame;
+	int ok;
+
+	if (!cbb_finish(body, &b, &blen))
+		return 0;
+	ok = cbb_init(&frame, blen + 4) && cbb_add_u32(&frame, (uint32_t)blen) &&
+	     cbb_add_bytes(&frame, b, blen) && cbb_finish(&frame, &pkt, &plen) &&
+	     chan_write_all(ch, pkt, plen);
+	if (!ok)
+		cbb_cleanup(&frame);
+	free(b);
+	free(pkt);
+	return ok;
+}
+
+/* recv_packet reads one packet body (at most 64 KB) into buf. */
+static int recv_packet(ssh_channel ch, uint8_t *buf, size_t cap, size_t *out_len,
+		       int timeout_ms)
+{
+	uint8_t hdr[4];
+	struct cbs c;
+	uint32_t n;
+
+	if (!chan_read_all(ch, hdr, 4, timeout_ms))
+		return 0;
+	cbs_init(&c, hdr, 4, 0);
+	if (!cbs_get_u32(&c, &n) || n == 0 || n > cap)
+		return 0;
+	*out_len = n;
+	return chan_read_all(ch, buf, n, timeout_ms);
+}
+
+int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
+		    const char *to)
+{
+	uint8_t *buf = NULL;
+	ssh_channel ch = NULL;
+	struct cbb b;
+	struct cbs c, msg;
+	size_t len = 0;
+	uint32_t id, code = 0, mlen;
+	uint8_t type;
+	int ok = 0, ms = s->timeout * 1000;
+	char detail[400];
+
+	if (!sftp_extension_supported(s->sftp, "posix-rename@openssh.com", "1"))
+		return remote_err(err, s->node,
+				  "the SFTP server cannot replace a file atomically "
+				  "(no posix-rename@openssh.com)", NULL);
+	buf = malloc(65536);
+	ch = ssh_channel_new(s->ssh);
+	if (buf == NULL || ch == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	if (ssh_channel_open_session(ch) != SSH_OK ||
+	    ssh_channel_request_subsystem(ch, "sftp") != SSH_OK) {
+		remote_err(err, s->node, "cannot open SFTP for the rename",
+			   ssh_get_error(s->ssh));
+		goto done;
+	}
+	if (!cbb_init(&b, 16) || !cbb_add_u8(&b, FXP_INIT) || !cbb_add_u32(&b, 3) ||
+	    !send_packet(ch, &b) || !recv_packet(ch, buf, 65536, &len, ms) ||
+	    buf[0] != FXP_VERSION) {
+		remote_err(err, s->node, "SFTP handshake for the rename failed",
+			   ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
+			   "connection lost");
+		goto done;
+	}
+	if (!cbb_init(&b, 256) || !cbb_add_u8(&b, FXP_EXTENDED) ||
+	    !cbb_add_u32(&b, 1) || !put_string(&b, "posix-rename@openssh.com") ||
+	    !put_string(&b, from) || !put_string(&b, to) || !send_packet(ch, &b) ||
+	    !recv_packet(ch, buf, 65536, &len, ms)) {
+		remote_err(err, s->node, "rename not answered",
+			   ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
+			   "connection lost");
+		goto done;
+	}
+	cbs_init(&c, buf, len, 0);
+	if (!cbs_get_u8(&c, &type) || type != FXP_STATUS || !cbs_get_u32(&c, &id) ||
+	    id != 1 || !cbs_get_u32(&c, &code) || !cbs_get_u32(&c, &mlen) ||
+	    !cbs_get_bytes(&c, &msg, mlen)) {
+		remote_err(err, s->node, "malformed SFTP reply to the rename", NULL);
+		goto done;
+	}
+	if (code != 0) {
+		snprintf(detail, sizeof(detail), "%s -> %s: %.*s (status %u)", from,
+			 to, (int)(cbs_len(&msg) > 200 ? 200 : cbs_len(&msg)),
+			 (const char *)cbs_data(&msg), code);
+		remote_err(err, s->node, "rename refused", detail);
+		goto done;
+	}
+	ok = 1;
+done:
+	if (ch != NULL) {
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	free(buf);
+	return ok;
+}
+
+/* read_until reads from ch, appending to *buf, until done() says so. */
+static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	char *grown;
+
+	if (*len + n + 1 > *cap) {
+		size_t want = (*len + n + 1) * 2;
+
+		if (want > CL_MAX_REMOTE_FILE)
+			return 0;
+		grown = realloc(*buf, want);
+		if (grown == NULL)
+			return 0;
+		*buf = grown;
+		*cap = want;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
+int cl_exec(struct cl_sess *s, struct ctl_err *err, const char *cmd,
+	    char **out, int *out_status)
+{
+	ssh_channel ch = ssh_channel_new(s->ssh);
+	char chunk[4096], *buf = NULL;
+	size_t len = 0, cap = 0;
+	int ok = 0, r;
+
+	*out = NULL;
+	if (ch == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (ssh_channel_open_session(ch) != SSH_OK ||
+	    ssh_channel_request_exec(ch, cmd) != SSH_OK) {
+		remote_err(err, s->node, "cannot run a command", ssh_get_error(s->ssh));
+		goto done;
+	}
+	if (!append(&buf, &len, &cap, "", 0))
+		goto oom;
+	while ((r = ssh_channel_read_timeout(ch, chunk, sizeof(chunk), 0,
+					     s->timeout * 1000)) > 0)
+		if (!append(&buf, &len, &cap, chunk, (size_t)r))
+			goto oom;
+	if (r < 0 || !ssh_channel_is_eof(ch)) {
+		remote_err(err, s->node, "command output cut short",
+			   r < 0 ? ssh_get_error(s->ssh) : "timeout");
+		goto done;
+	}
+	ssh_channel_send_eof(ch);
+	*out_status = ssh_channel_get_exit_status(ch);
+	*out = buf;
+	buf = NULL;
+	ok = 1;
+	goto done;
+oom:
+	ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+done:
+	free(buf);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+	return ok;
+}
+
+/* The prompt the CLI ends with: "admin:" or a "(y/n):" question. */
+enum prompt { PROMPT_NONE, PROMPT_ADMIN, PROMPT_YN };
+
+static enum prompt prompt_at_end(const char *buf, size_t len)
+{
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len >= 6 && memcmp(buf + len - 6, "admin:", 6) == 0)
+		return PROMPT_ADMIN;
+	if (len >= 6 && memcmp(buf + len - 6, "(y/n):", 6) == 0)
+		return PROMPT_YN;
+	return PROMPT_NONE;
+}
+
+static int read_to_prompt(struct cl_cli *cli, struct ctl_err *err, char **buf,
+			  size_t *len, size_t *cap, enum prompt *out)
+{
+	char chunk[4096];
+	time_t deadline = time(NULL) + cli->sess->timeout;
+
+	for (;;) {
+		int r;
+
+		if ((*out = prompt_at_end(*buf, *len)) != PROMPT_NONE)
+			return 1;
+		r = ssh_channel_read_timeout(cli->ch, chunk, sizeof(chunk), 0, 1000);
+		if (r < 0 || (r == 0 && ssh_channel_is_eof(cli->ch)))
+			return remote_err(err, cli->sess->node, "the admin CLI closed",
+					  ssh_is_connected(cli->sess->ssh) ?
+					  ssh_get_error(cli->sess->ssh) : "connection lost");
+		if (r == 0 && time(NULL) > deadline) {
+			size_t tail = *len > 60 ? *len - 60 : 0;
+			char last[64];
+
+			snprintf(last, sizeof(last), "%s", *buf + tail);
+			for (char *q = last; *q; q++)
+				if (*q == '\n')
+					*q = '|';
+			return remote_err(err, cli->sess->node,
+					  "no admin: prompt from the CLI; it last said", last);
+		}
+		for (int i = 0; i < r; i++)
+			if (chunk[i] != '\r' && !append(buf, len, cap, &chunk[i], 1))
+				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	}
+}
+
+int cl_cli_open(struct cl_cli *cli, struct ctl_err *err, struct cl_sess *s)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	enum prompt p;
+	int ok;
+
+	cli->sess = s;
+	cli->ch = ssh_channel_new(s->ssh);
+	if (cli->ch == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	/* A wide terminal: the CLI must not wrap the lines we parse. */
+	if (ssh_channel_open_session(cli->ch) != SSH_OK ||
+	    ssh_channel_request_pty_size(cli->ch, "vt100", 250, 50) != SSH_OK ||
+	    ssh_channel_request_shell(cli->ch) != SSH_OK)
+		return remote_err(err, s->node, "cannot open the admin CLI",
+				  ssh_get_error(s->ssh));
+	if (!append(&buf, &len, &cap, "", 0))
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	ok = read_to_prompt(cli, err, &buf, &len, &cap, &p);
+	free(buf);
+	if (ok && p != PROMPT_ADMIN)
+		return remote_err(err, s->node, "the CLI asks a question at login", NULL);
+	return ok;
+}
+
+int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
+	       char **out)
+{
+	char *buf = NULL, *nl;
+	size_t len = 0, cap = 0;
+	enum prompt p;
+	char line[1024];
+	int n;
+
+	*out = NULL;
+	n = snprintf(line, sizeof(line), "%s\n", cmd);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return ctl_err_set(err, CTL_E_INTERNAL, "CLI command too long");
+	if (!append(&buf, &len, &cap, "", 0))
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (!chan_write_all(cli->ch, (const uint8_t *)line, (size_t)n))
+		goto lost;
+	for (;;) {
+		if (!read_to_prompt(cli, err, &buf, &len, &cap, &p))
+			goto fail;
+		if (p == PROMPT_ADMIN)
+			break;
+		if (!append(&buf, &len, &cap, "\n", 1) ||
+		    !chan_write_all(cli->ch, (const uint8_t *)"y\n", 2))
+			goto lost;
+	}
+	/* Drop the echoed command (a terminal echoes it) and the prompt. */
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	len -= 6;
+	while (len > 0 && buf[len - 1] != '\n')
+		len--;
+	buf[len] = '\0';
+	if (strncmp(buf, cmd, strlen(cmd)) == 0 && (nl = strchr(buf, '\n')) != NULL)
+		memmove(buf, nl + 1, strlen(nl + 1) + 1);
+	*out = buf;
+	return 1;
+lost:
+	remote_err(err, cli->sess->node, "the admin CLI connection broke", NULL);
+fail:
+	free(buf);
+	return 0;
+}
+
+void cl_cli_close(struct cl_cli *cli)
+{
+	if (cli->ch != NULL) {
+		ssh_channel_close(cli->ch);
+		ssh_channel_free(cli->ch);
+	}
+	cli->ch = NULL;
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# status.sh - status, host-key policy (unknown key stops with its
+# fingerprint; --accept-new records it), set-mode, update-ctl and
+# fetch-certs against three simulated nodes (real sshd + tftpd-hpa, the
+# fake admin CLI).
+. "$(dirname "$0")/common.sh"
+h_init 11
+for i in 1 2 3; do h_node "$i"; done
+h_conf "$H/cluster.conf" 3
+C="$H/cluster.conf"
+
+# Unknown host keys: stop, print each fingerprint and how to accept.
+fp1=$(ssh-keygen -lf "$H/n1/host_key.pub" | cut -d' ' -f2)
+run "$BIN" cluster status -c "$C"
+expect "status, keys unknown" 5 "host key unknown" "NOT TRUSTED" "$fp1" \
+	"ctlsign cluster status -c $C --accept-new"
+[ ! -s "$H/known_hosts" ] || fail "status without --accept-new wrote known_hosts"
+
+run "$BIN" cluster status -c "$C" --accept-new
+expect "status --accept-new (no CTL yet)" 0 "security mode non-secure" "no node serves CTLFile.tlv"
+[ "$(wc -l <"$H/known_hosts")" -eq 3 ] || fail "--accept-new recorded $(wc -l <"$H/known_hosts") keys, expected 3"
+grep -qF "[$(cat "$H/n2/ip")]:$(cat "$H/n2/port") " "$H/known_hosts" ||
+	fail "known_hosts entry is not [host]:port: $(cat "$H/known_hosts")"
+
+# set-mode mixed: the CLI asks (y/n), the mode is read back, the CTL
+# appears on every node.
+run "$BIN" cluster set-mode -c "$C" mixed
+expect "set-mode mixed" 0 "cluster security mode: 1 (mixed)"
+[ "$(cat "$H/mode")" = 1 ] || fail "set-mode mixed: mode on disk is $(cat "$H/mode")"
+m1=$(h_md5 1)
+[ "$m1" != none ] || fail "set-mode mixed: no CTLFile.tlv on the publisher"
+for i in 2 3; do holds "$i" "$m1" "set-mode mixed"; done
+
+run "$BIN" cluster status -c "$C"
+expect "status, mixed" 0 "security mode mixed" "md5 $m1" "valid" "all nodes serve the same file"
+run "$BIN" cluster status -c "$C" --json
+expect "status --json" 0
+python3 - "$H/out" "$m1" <<'PY' || fail "status --json: $(cat "$H/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["identical"] is True
+assert len(r["nodes"]) == 3
+for n in r["nodes"]:
+    assert n["reachable"] and n["host_key_ok"] and n["valid"], n
+    assert n["security_mode"] == 1, n
+    assert n["served"]["md5"] == sys.argv[2], n
+PY
+
+# update-ctl: a new CTL, then every node is checked to serve it.
+sleep 1
+run "$BIN" cluster update-ctl -c "$C"
+expect "update-ctl" 0 "all nodes serve the same file"
+m2=$(h_md5 1)
+[ "$m2" != "$m1" ] || fail "update-ctl: CTLFile.tlv did not change"
+grep -qF "md5 $m2" "$H/out" || fail "update-ctl: status does not show the new md5 $m2"
+for i in 2 3; do holds "$i" "$m2" "update-ctl"; done
+
+# fetch-certs: each node's four certificates, as PEM, ready for build.
+run "$BIN" cluster fetch-certs -c "$C" --out "$H/certs"
+expect "fetch-certs" 0 "n1: 4 certificate(s)" "n3: 4 certificate(s)"
+cmp -s "$H/certs/n1/CallManager.pem" "$DATA/pub.pem" || fail "fetch-certs: n1 CallManager.pem differs"
+cmp -s "$H/certs/n2/CallManager.pem" "$DATA/sub1.pem" || fail "fetch-certs: n2 CallManager.pem differs"
+for c in CAPF TVS ITLRecovery; do
+	[ -s "$H/certs/n3/$c.pem" ] || fail "fetch-certs: no n3/$c.pem"
+done
+cp "$DATA/pub.key" "$H/k"
+chmod 600 "$H/k"
+run "$BIN" build -q -o "$H/from-fetched.tlv" --sign-key "$H/k" \
+	--sign-cert "$H/certs/n1/CallManager.pem" \
+	--ccm-tftp "$H/certs/n1/CallManager.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--capf "$H/certs/n1/CAPF.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--ccm-tftp "$H/certs/n2/CallManager.pem,dns=cucm-sub1,ip=10.0.0.2"
+expect "build from fetched certificates" 0
+
+# A node serving another (valid) CTL: not identical, exit 5; a node
+# serving a broken one: INVALID, exit 1.
+cp "$H/n3/tftp/CTLFile.tlv" "$H/keep.tlv"
+cp "$H/from-fetched.tlv" "$H/n3/tftp/CTLFile.tlv"
+run "$BIN" cluster status -c "$C"
+expect "status, one node differs" 5 "nodes serve DIFFERENT files"
+size=$(wc -c <"$H/keep.tlv")
+cp "$H/keep.tlv" "$H/n3/tftp/CTLFile.tlv"
+printf 'X' | dd of="$H/n3/tftp/CTLFile.tlv" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
+run "$BIN" cluster status -c "$C"
+expect "status, one node serves a broken CTL" 1 "INVALID"
+cp "$H/keep.tlv" "$H/n3/tftp/CTLFile.tlv"
+
+# auth = password: taken from CTLSIGN_SSH_PASSWORD (these servers refuse
+# passwords), never printed.
+sed 's/^auth = key$/auth = password/' "$C" >"$H/pw.conf"
+CTLSIGN_SSH_PASSWORD=hunter2-secret run "$BIN" cluster status -c "$H/pw.conf"
+expect "auth = password" 5 "authentication refused"
+grep -q hunter2 "$H/out" "$H/err" && fail "the password appears in the output"
+
+run "$BIN" cluster set-mode -c "$C" non-secure
+expect "set-mode non-secure" 0 "cluster security mode: 0 (non-secure)"
+[ "$(cat "$H/mode")" = 0 ] || fail "set-mode non-secure: mode on disk is $(cat "$H/mode")"
+
+# The configuration refuses passwords; a bad line is named.
+printf '[node x]\nhost = 127.0.11.9\ncli_user = a\npassword = secret\n' >"$H/bad.conf"
+run "$BIN" cluster status -c "$H/bad.conf"
+expect "password in the config" 2 "line 4" "password is not allowed"
+grep -q secret "$H/err" && fail "the password appears in the error message"
+finish
