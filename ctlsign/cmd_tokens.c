@@ -10,6 +10,7 @@
 #include <openssl/sha.h>
 
 #include "cmd.h"
+#include "p11/p11.h"
 #include "tokens/tokens.h"
 #include "trustlist.h"
 #include "util.h"
@@ -66,6 +67,8 @@ static void print_cert(const struct tokens_cert *c)
 {
 	char *subject = ctl_name_render(X509_get_subject_name(c->x509));
 	char *issuer = ctl_name_render(X509_get_issuer_name(c->x509));
+	/* Names on a token are anyone's bytes: no control characters out. */
+	char psubject[1024], pissuer[1024];
 	uint8_t serial[64], der_sha1[SHA_DIGEST_LENGTH];
 	char serial_hex[64 * 3 + 1], sha1_hex[2 * SHA_DIGEST_LENGTH + 1];
 	size_t nserial = ctl_serial_bytes(c->x509, serial);
@@ -77,8 +80,10 @@ static void print_cert(const struct tokens_cert *c)
 	printf("  certificate \"%s\" id %s: %s\n", c->label,
 	       c->id[0] ? c->id : "(none)",
 	       c->sast ? "SAST eToken" : "not SAST");
-	printf("    subject %s\n", subject ? subject : "?");
-	printf("    issuer  %s\n", issuer ? issuer : "?");
+	printf("    subject %s\n", p11_printable(psubject, sizeof(psubject),
+						   subject ? subject : "?"));
+	printf("    issuer  %s\n", p11_printable(pissuer, sizeof(pissuer),
+						   issuer ? issuer : "?"));
 	printf("    serial  %s\n", serial_hex);
 	printf("    sha1    %s\n", sha1_hex);
 	free(subject);

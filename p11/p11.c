@@ -14,8 +14,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -23,6 +25,9 @@
 
 #include "p11.h"
 #include "util.h"
+
+/* Room for a token or object label made printable, for messages. */
+#define LABEL_MAX 128
 
 struct p11 {
 	PKCS11_CTX *ctx;
@@ -130,8 +135,20 @@ static int query_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
 	if (IS("pin-source")) {
 		if (!set_str(err, &u->pin_source, v, vlen, "pin-source="))
 			return 0;
-		/* RFC 7512 allows a file: URI; only local files are meant. */
-		if (strncmp(u->pin_source, "file://", 7) == 0)
+		/*
+		 * RFC 7512 allows a file: URI; only local files are meant.
+		 * file://HOST/path names HOST's file: "localhost" is ours,
+		 * any other host is refused rather than read as the
+		 * relative path "HOST/path".
+		 */
+		if (strncmp(u->pin_source, "file://localhost/", 17) == 0)
+			memmove(u->pin_source, u->pin_source + 16,
+				strlen(u->pin_source + 16) + 1);
+		else if (strncmp(u->pin_source, "file://", 7) == 0 &&
+			 u->pin_source[7] != '/')
+			return ctl_err_set(err, CTL_E_USAGE,
+					   "pin-source=: only local files (file:///path)");
+		else if (strncmp(u->pin_source, "file://", 7) == 0)
 			memmove(u->pin_source, u->pin_source + 7,
 				strlen(u->pin_source + 7) + 1);
 		else if (strncmp(u->pin_source, "file:", 5) == 0)
@@ -163,6 +180,10 @@ static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
 		const char *eq = memchr(s, '=', len);
 
 		if (len > 0) {
+			/* A query segment may be a mistyped secret: not echoed. */
+			if ((eq == NULL || eq == s) && sep == '&')
+				return ctl_err_set(err, CTL_E_USAGE,
+						   "a query attribute is not name=value");
 			if (eq == NULL || eq == s)
 				return ctl_err_set(err, CTL_E_USAGE,
 						   "'%.*s' is not name=value",
@@ -179,20 +200,63 @@ static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
 	return 1;
 }
 
+/*
+ * The URI for messages, with the value of every query attribute but
+ * pin-source=, module-path= and module-name= replaced by "***": a refused
+ * pin-value=1234 (or a mistyped pin=1234) must not reach a log through
+ * the message that refuses it.
+ */
+static char *redacted_copy(const char *s)
+{
+	const char *q = strchr(s, '?');
+	size_t cap = 2 * strlen(s) + 8, k;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	k = q != NULL ? (size_t)(q - s) + 1 : strlen(s);
+	memcpy(out, s, k);
+	for (s = q != NULL ? q + 1 : s + k; q != NULL;) {
+		size_t len = strcspn(s, "&");
+		const char *eq = memchr(s, '=', len);
+		size_t keep = eq == NULL ? 0 : (size_t)(eq - s) + 1;
+
+		if ((keep == 11 && memcmp(s, "pin-source=", 11) == 0) ||
+		    (keep == 12 && memcmp(s, "module-path=", 12) == 0) ||
+		    (keep == 12 && memcmp(s, "module-name=", 12) == 0))
+			keep = len;
+		/* Each segment grows by 3 bytes at most: cap holds it. */
+		memcpy(out + k, s, keep);
+		k += keep;
+		if (keep < len) {
+			memcpy(out + k, "***", 3);
+			k += 3;
+		}
+		if (s[len] == '\0')
+			break;
+		out[k++] = '&';
+		s += len + 1;
+	}
+	out[k] = '\0';
+	return out;
+}
+
 int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s)
 {
 	const char *q;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	if (strncasecmp(s, "pkcs11:", 7) != 0) {
-		ctl_err_set(err, CTL_E_USAGE,
-			    "'%s' is not a PKCS#11 URI (pkcs11:token=LABEL)", s);
-		return 0;
-	}
-	out->text = strdup(s);
+	out->text = redacted_copy(s);
 	if (out->text == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return 0;
+	}
+	if (strncasecmp(s, "pkcs11:", 7) != 0) {
+		ctl_err_set(err, CTL_E_USAGE,
+			    "'%s' is not a PKCS#11 URI (pkcs11:token=LABEL)",
+			    out->text);
+		p11_uri_cleanup(out);
 		return 0;
 	}
 	s += 7;
@@ -219,6 +283,58 @@ void p11_uri_cleanup(struct p11_uri *u)
 	free(u->pin_source);
 	free(u->text);
 	memset(u, 0, sizeof(*u));
+}
+
+/* Terminal-safe text */
+
+/* Length of the valid UTF-8 sequence at s (code point in *cp), 0 if none. */
+static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 :
+		   s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
+		   s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+	unsigned long c = n == 1 ? s[0] : n == 2 ? s[0] & 0x1fu :
+			  n == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		c = c << 6 | (s[i] & 0x3fu);
+	}
+	/* Overlong, surrogate or beyond Unicode: not valid UTF-8. */
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c < 0xe000))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+const char *p11_printable(char *out, size_t out_len, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t k = 0;
+
+	while (*p != '\0') {
+		unsigned long c = 0;
+		size_t n = utf8_seq(p, &c);
+		/* C0, DEL, C1 and the bidi overrides drive or fool a terminal. */
+		int bad = n == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0) ||
+			  (c >= 0x202a && c <= 0x202e) ||
+			  (c >= 0x2066 && c <= 0x2069);
+		size_t w = bad ? 1 : n;
+
+		if (k + w >= out_len)
+			break;
+		if (bad)
+			out[k] = '?';
+		else
+			memcpy(out + k, p, n);
+		k += w;
+		p += n != 0 ? n : 1;
+	}
+	if (out_len > 0)
+		out[k] = '\0';
+	return out;
 }
 
 /* Module and slots */
@@ -402,17 +518,21 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
 {
 	PKCS11_CERT *certs = NULL, *found = NULL;
 	unsigned int n = 0;
-	size_t nmatch = 0, npref = 0;
-	const char *label = slot->token->label;
+	size_t nmatch = 0, npref = 0, nbad = 0;
+	char label[LABEL_MAX];
+
+	p11_printable(label, sizeof(label), slot->token->label);
 
 	if (PKCS11_enumerate_certs(slot->token, &certs, &n) != 0) {
 		ctl_err_openssl(err, CTL_E_TOKEN,
 				"token %s: cannot list its certificates", label);
 		return NULL;
 	}
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		if (cert_matches(u, &certs[i]))
 			nmatch++;
+		nbad += certs[i].x509 == NULL;
+	}
 	for (unsigned int i = 0; i < n && nmatch > 1 && prefer != NULL; i++)
 		if (cert_matches(u, &certs[i]) && prefer(certs[i].x509))
 			npref++;
@@ -426,6 +546,7 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
 	if (nmatch == 0) {
 		ctl_err_set(err, CTL_E_TOKEN,
 			    n == 0 ? "token %s: holds no certificate" :
+			    nbad == n ? "token %s: holds no certificate that parses" :
 			    "token %s: no certificate matches the URI's object=/id=",
 			    label);
 		return NULL;
@@ -452,18 +573,90 @@ static unsigned long last_ckr(void)
 	return ckr;
 }
 
+/* A pin-source file holds a PIN and maybe a newline, never more than this. */
+#define PIN_FILE_MAX 1024
+
+/*
+ * The PIN in the first line of a pin-source file (without its CR/LF).
+ * Not ctl_read_file: that one opens a FIFO without O_NONBLOCK (and waits
+ * for a writer for ever) and does not wipe what it read. A file that
+ * another user can write (they could make us spend the token's attempts
+ * on PINs of their choosing) or read is refused, as ssh refuses such keys.
+ */
+static char *read_pin_file(struct ctl_err *err, const char *path)
+{
+	char buf[PIN_FILE_MAX + 1];
+	size_t len = 0, line;
+	char *pin = NULL;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ctl_err_set(err, CTL_E_IO, "pin-source %s: cannot open: %s",
+			    path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ctl_err_set(err, CTL_E_IO, "pin-source %s: not a regular file",
+			    path);
+		goto out;
+	}
+	if ((st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) != 0 ||
+	    (st.st_uid != geteuid() && st.st_uid != 0)) {
+		ctl_err_set(err, CTL_E_USAGE,
+			    "pin-source %s: other users can read or change it; make it yours with mode 600",
+			    path);
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ctl_err_set(err, CTL_E_IO, "pin-source %s: read failed: %s",
+				    path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > PIN_FILE_MAX) {
+		ctl_err_set(err, CTL_E_FORMAT,
+			    "pin-source %s: larger than %d bytes; not a PIN file",
+			    path, PIN_FILE_MAX);
+		goto out;
+	}
+	for (line = 0; line < len && buf[line] != '\n' && buf[line] != '\r';)
+		line++;
+	if (memchr(buf, '\0', line) != NULL) {
+		ctl_err_set(err, CTL_E_FORMAT, "pin-source %s: contains a NUL",
+			    path);
+		goto out;
+	}
+	pin = malloc(line + 1);
+	if (pin == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(pin, buf, line);
+	pin[line] = '\0';
+out:
+	burn(buf, sizeof(buf));
+	close(fd);
+	return pin;
+}
+
 static char *get_pin(struct ctl_err *err, const struct p11_uri *u,
 		     const char *label)
 {
-	char prompt[128];
+	char prompt[192];
 
-	if (u->pin_source != NULL) {
-		char *pin = ctl_read_secret_file(err, u->pin_source);
-
-		if (pin == NULL)
-			ctl_err_prefix(err, "pin-source");
-		return pin;
-	}
+	if (u->pin_source != NULL)
+		return read_pin_file(err, u->pin_source);
+	/* label is printable (p11_printable): it goes to the terminal. */
 	snprintf(prompt, sizeof(prompt), "PIN for token %s: ", label);
 	return ctl_read_secret(err, prompt, "CTLSIGN_PIN");
 }
@@ -508,8 +701,9 @@ int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
 	PKCS11_TOKEN *t = slot->token;
 	int logged_in = 0, rc;
 	unsigned long ckr;
-	char *pin = NULL;
+	char *pin = NULL, label[LABEL_MAX];
 
+	p11_printable(label, sizeof(label), t->label);
 	if (!t->loginRequired)
 		return 1;
 	if (PKCS11_is_logged_in(slot, 0, &logged_in) == 0 && logged_in)
@@ -517,16 +711,16 @@ int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
 	if (t->userPinLocked)
 		return ctl_err_set(err, CTL_E_TOKEN,
 				   "token %s: the user PIN is locked; no PIN was tried (unlock it with the token's administrator tools, or use the other token)",
-				   t->label);
+				   label);
 	if (t->userPinFinalTry && !final_try)
 		return ctl_err_set(err, CTL_E_TOKEN,
 				   "token %s: one PIN attempt is left and a wrong PIN now locks the token for good; no PIN was tried (make sure of the PIN, then add --final-try)",
-				   t->label);
+				   label);
 	if (t->secureLogin) {
 		/* The PIN pad asks; the PIN never passes through us. */
 		rc = PKCS11_login(slot, 0, NULL);
 	} else {
-		pin = get_pin(err, u, t->label);
+		pin = get_pin(err, u, label);
 		if (pin == NULL)
 			return 0;
 		/* An unset CI secret must not cost one of the token's attempts. */
@@ -534,7 +728,7 @@ int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
 			burn_str(pin);
 			return ctl_err_set(err, CTL_E_TOKEN,
 					   "token %s: the PIN is empty; no PIN was tried",
-					   t->label);
+					   label);
 		}
 		/*
 		 * libp11 keeps its own copy of a PIN that logged in (to log
@@ -551,19 +745,19 @@ int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
 	switch (ckr) {
 	case CKR_PIN_INCORRECT:
 		return ctl_err_set(err, CTL_E_TOKEN, "token %s: wrong PIN%s",
-				   t->label, pin_state_now(p, t));
+				   label, pin_state_now(p, t));
 	case CKR_PIN_LOCKED:
 		return ctl_err_set(err, CTL_E_TOKEN,
-				   "token %s: the user PIN is locked", t->label);
+				   "token %s: the user PIN is locked", label);
 	case CKR_PIN_LEN_RANGE:
 	case CKR_PIN_INVALID:
 		return ctl_err_set(err, CTL_E_TOKEN,
 				   "token %s: the PIN has the wrong length or characters",
-				   t->label);
+				   label);
 	default:
 		return ctl_err_set(err, CTL_E_TOKEN,
 				   "token %s: login failed (PKCS#11 error 0x%lx)",
-				   t->label, ckr);
+				   label, ckr);
 	}
 }
 
@@ -609,10 +803,12 @@ static PKCS11_KEY *find_key(struct ctl_err *err, PKCS11_SLOT *slot,
 	EVP_PKEY *want = X509_get0_pubkey(cert->x509);
 	PKCS11_KEY *keys = NULL;
 	unsigned int n = 0;
+	char label[LABEL_MAX], object[LABEL_MAX];
 
+	p11_printable(label, sizeof(label), slot->token->label);
 	if (PKCS11_enumerate_keys(slot->token, &keys, &n) != 0) {
 		ctl_err_openssl(err, CTL_E_TOKEN, "token %s: cannot list its keys",
-				slot->token->label);
+				label);
 		return NULL;
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -640,7 +836,7 @@ static PKCS11_KEY *find_key(struct ctl_err *err, PKCS11_SLOT *slot,
 	ERR_clear_error();
 	ctl_err_set(err, CTL_E_TOKEN,
 		    "token %s: no private key matches certificate '%s' (by id or public key)",
-		    slot->token->label, cert->label ? cert->label : "");
+		    label, p11_printable(object, sizeof(object), cert->label));
 	return NULL;
 }
 
@@ -652,14 +848,16 @@ struct ctl_signer *p11_signer_new(struct ctl_err *err, struct p11 *p,
 	struct ctl_signer *s = NULL;
 	PKCS11_KEY *key;
 	X509 *x = NULL;
+	char tlabel[LABEL_MAX], slabel[LABEL_MAX];
 
+	p11_printable(tlabel, sizeof(tlabel), slot->token->label);
 	key = find_key(err, slot, cert);
 	if (key == NULL)
 		return NULL;
 	if (PKCS11_get_key_type(key) != EVP_PKEY_RSA) {
 		ctl_err_set(err, CTL_E_TOKEN,
 			    "token %s: the key is not RSA; phones verify RSA signatures only",
-			    slot->token->label);
+			    tlabel);
 		return NULL;
 	}
 	ps = calloc(1, sizeof(*ps));
@@ -673,11 +871,13 @@ struct ctl_signer *p11_signer_new(struct ctl_err *err, struct p11 *p,
 	if (ps->key == NULL) {
 		ctl_err_openssl(err, CTL_E_TOKEN,
 				"token %s: cannot use the private key",
-				slot->token->label);
+				tlabel);
 		goto fail;
 	}
 	ps->p = p11_ref(p);
-	s = ctl_signer_new(&tok_ops, ps, x, label);
+	/* The label is printed (messages, build summary): made printable. */
+	s = ctl_signer_new(&tok_ops, ps, x,
+			   p11_printable(slabel, sizeof(slabel), label));
 	if (s == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		goto fail;

@@ -38,7 +38,10 @@ struct p11_uri {
 /*
  * p11_uri_parse parses s ("pkcs11:token=...;id=%01?pin-source=...").
  * Unknown path attributes and pin-value= (a PIN on the command line) are
- * refused with CTL_E_USAGE. On failure *out is left cleaned.
+ * refused with CTL_E_USAGE. text keeps the URI for messages with the
+ * values of query attributes other than pin-source=, module-path= and
+ * module-name= replaced by "***", so that no PIN typed into a URI is
+ * repeated. On failure *out is left cleaned.
  */
 int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s);
 /* p11_uri_cleanup frees what p11_uri_parse allocated; safe twice. */
@@ -50,6 +53,15 @@ void p11_uri_cleanup(struct p11_uri *u);
  * module, if installed. Returns a static or environment string, or NULL.
  */
 const char *p11_default_module(void);
+
+/*
+ * p11_printable copies s (NULL: "") into out for printing: every control
+ * character (C0, DEL, C1), bidi override and invalid UTF-8 byte becomes
+ * '?', so that a label or name read from a module cannot drive or fool a
+ * terminal. Truncated to fit out_len (> 0), on a character boundary.
+ * Returns out.
+ */
+const char *p11_printable(char *out, size_t out_len, const char *s);
 
 struct p11;
 
@@ -93,8 +105,10 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
  * p11_login logs in to slot's token as the user, under the PIN policy:
  * a locked PIN stops; a PIN on its final try stops unless final_try;
  * a token with a PIN pad (protected authentication path) gets no PIN.
- * Otherwise the PIN comes from u's pin-source= file, else CTLSIGN_PIN,
- * else a no-echo prompt on the terminal, and is wiped right after use.
+ * Otherwise the PIN comes from u's pin-source= file (its first line; a
+ * regular file of at most 1 KiB that no other user can read or change),
+ * else CTLSIGN_PIN, else a no-echo prompt on the terminal, and is wiped
+ * right after use. An empty PIN is never tried.
  * The flags read are those of the enumeration at p11_open (libp11 takes
  * them once), which happens in the same process just before. After a
  * wrong PIN the message says what the token reports now (attempts left).

@@ -79,6 +79,104 @@ static void test_uri_hostile(void **state)
 	}
 }
 
+/* A secret mistyped into a URI is not repeated by the message refusing it. */
+static void test_uri_secret_not_echoed(void **state)
+{
+	static const char *const bad[] = {
+		"pkcs11:token=a?pin-value=S3cr3t",
+		"pkcs11:token=a?module-path=/x.so&pin-value=S3cr3t&pin-source=/p",
+		"pkcs11:token=a?pin=S3cr3t",
+		"pkcs11:token=a?PIN-VALUE=S3cr3t",
+		"pkcs11:token=a?S3cr3t",
+		"pkcs11:token=a?pin-value=S3cr3t&pin-value=S3cr3t",
+		"token=a?pin-value=S3cr3t", /* not even a pkcs11: URI */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct p11_uri u;
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		assert_false(p11_uri_parse(&u, &err, bad[i]));
+		assert_int_equal(err.code, CTL_E_USAGE);
+		if (strstr(err.msg, "S3cr3t") != NULL)
+			fail_msg("%s: the message shows the secret: %s", bad[i], err.msg);
+	}
+	{
+		struct p11_uri u;
+		struct ctl_err err;
+
+		/* What is not secret stays in the URI shown in messages. */
+		ctl_err_init(&err);
+		assert_true(p11_uri_parse(&u, &err,
+			"pkcs11:token=a;object=b?pin-source=/p&module-path=/m.so&module-name=m"));
+		assert_string_equal(u.text,
+			"pkcs11:token=a;object=b?pin-source=/p&module-path=/m.so&module-name=m");
+		p11_uri_cleanup(&u);
+	}
+}
+
+/* pin-source=file: URIs name local files only. */
+static void test_uri_pin_source_file(void **state)
+{
+	static const struct {
+		const char *uri, *path; /* path NULL: refused */
+	} cases[] = {
+		{ "pkcs11:?pin-source=file:///etc/pin", "/etc/pin" },
+		{ "pkcs11:?pin-source=file://localhost/etc/pin", "/etc/pin" },
+		{ "pkcs11:?pin-source=file:pin", "pin" },
+		{ "pkcs11:?pin-source=/etc/pin", "/etc/pin" },
+		{ "pkcs11:?pin-source=file://otherhost/etc/pin", NULL },
+		{ "pkcs11:?pin-source=file://", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct p11_uri u;
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		if (cases[i].path == NULL) {
+			if (p11_uri_parse(&u, &err, cases[i].uri))
+				fail_msg("accepted %s as %s", cases[i].uri, u.pin_source);
+			assert_int_equal(err.code, CTL_E_USAGE);
+			continue;
+		}
+		assert_true(p11_uri_parse(&u, &err, cases[i].uri));
+		assert_string_equal(u.pin_source, cases[i].path);
+		p11_uri_cleanup(&u);
+	}
+}
+
+/* Labels from a module reach terminals only without control characters. */
+static void test_printable(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "SAST-ADN0054f509", "SAST-ADN0054f509" },
+		{ "a\033[2Jb", "a?[2Jb" },
+		{ "a\rb\nc\td\177", "a?b?c?d?" },
+		{ "\302\233" "31m", "?31m" },           /* U+009B, the C1 CSI */
+		{ "a\233" "31m", "a?31m" },              /* a lone 0x9b (Latin-1 CSI) */
+		{ "caf\303\251 \342\202\254", "caf\303\251 \342\202\254" }, /* UTF-8 kept */
+		{ "\342\200\256evil", "?evil" },          /* U+202E, right-to-left override */
+		{ "\300\257", "??" },                     /* overlong '/' */
+		{ "\355\240\200", "???" },                /* a surrogate */
+		{ "\342\202", "??" },                     /* truncated sequence */
+		{ "", "" },
+	};
+	char out[64], small[5];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p11_printable(out, sizeof(out), cases[i].in);
+		assert_string_equal(out, cases[i].out);
+	}
+	assert_string_equal(p11_printable(out, sizeof(out), NULL), "");
+	/* Truncated on a character boundary, never in the middle of one. */
+	assert_string_equal(p11_printable(small, sizeof(small), "abc\342\202\254"), "abc");
+	assert_string_equal(p11_printable(small, sizeof(small), "abcdefg"), "abcd");
+}
+
 /* Every prefix of a full URI: parsed or refused, never read past its end. */
 static void test_uri_truncations(void **state)
 {
@@ -158,6 +256,27 @@ static void test_sast_and_names(void **state)
 		assert_string_equal(name, "SAST-ADN0054f509.pem");
 		X509_free(x);
 	}
+}
+
+/* Two certificates whose names differ only in case: nothing is written. */
+static void test_export_case_clash(void **state)
+{
+	struct tokens_cert certs[2] = { { .sast = 1 }, { .sast = 1 } };
+	struct tokens_token tok = { .label = "t", .certs = certs, .ncerts = 2 };
+	struct tokens_list l = { .module = "m", .tokens = &tok, .n = 1 };
+	char dir[64];
+	struct ctl_err err;
+
+	snprintf(dir, sizeof(dir), "%s", "/tmp/ctlsign-export.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	certs[0].x509 = cert_with_cn("SAST-ADN00AA");
+	certs[1].x509 = cert_with_cn("sast-adn00aa");
+	ctl_err_init(&err);
+	assert_false(tokens_export(&err, &l, dir, 0, NULL, NULL));
+	assert_non_null(strstr(err.msg, "would both be written"));
+	assert_int_equal(rmdir(dir), 0); /* still empty */
+	X509_free(certs[0].x509);
+	X509_free(certs[1].x509);
 }
 
 /* SoftHSM tokens in a directory of this test's own. */
@@ -268,7 +387,11 @@ int main(void)
 		cmocka_unit_test(test_uri_attributes),
 		cmocka_unit_test(test_uri_hostile),
 		cmocka_unit_test(test_uri_truncations),
+		cmocka_unit_test(test_uri_secret_not_echoed),
+		cmocka_unit_test(test_uri_pin_source_file),
+		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_sast_and_names),
+		cmocka_unit_test(test_export_case_clash),
 		cmocka_unit_test(test_missing_module),
 		cmocka_unit_test_setup_teardown(test_sign_through_softhsm,
 						hsm_setup, hsm_teardown),

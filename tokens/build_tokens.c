@@ -33,7 +33,7 @@ int tokens_open_for_build(struct ctl_err *err,
 	struct ctl_signer *signer = NULL;
 	const char *module = NULL;
 	struct p11 *p = NULL;
-	char label[128];
+	char label[128], printable[100];
 	int all_sast = 1, ok = 0;
 
 	*out_signer = NULL;
@@ -84,7 +84,8 @@ int tokens_open_for_build(struct ctl_err *err,
 	}
 	if (!p11_login(err, p, slots[0], &u[0], opts->final_try))
 		goto done;
-	snprintf(label, sizeof(label), "token %s", slots[0]->token->label);
+	snprintf(label, sizeof(label), "token %s",
+		 p11_printable(printable, sizeof(printable), slots[0]->token->label));
 	signer = p11_signer_new(err, p, slots[0], certs[0], label);
 	if (signer == NULL)
 		goto done;

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -93,11 +94,12 @@ int tokens_pick_module(struct ctl_err *err, const char **out,
 	return 1;
 }
 
+/* A field from the module, made printable: it goes to terminals and logs. */
 static void copy_field(char *dst, size_t n, const char *src)
 {
 	size_t len;
 
-	snprintf(dst, n, "%s", src != NULL ? src : "");
+	p11_printable(dst, n, src);
 	len = strlen(dst);
 	while (len > 0 && dst[len - 1] == ' ')
 		dst[--len] = '\0';
@@ -108,8 +110,9 @@ static int object_matches(const struct p11_uri *u, const PKCS11_CERT *c)
 	if (u->object != NULL &&
 	    (c->label == NULL || strcmp(u->object, c->label) != 0))
 		return 0;
+	/* c->id is NULL when the object has no CKA_ID: no memcmp then. */
 	return !u->has_id || (c->id_len == u->id_len &&
-			      memcmp(c->id, u->id, u->id_len) == 0);
+			      (u->id_len == 0 || memcmp(c->id, u->id, u->id_len) == 0));
 }
 
 static int read_token(struct ctl_err *err, struct tokens_token *tt,
@@ -286,8 +289,13 @@ int tokens_export(struct ctl_err *err, const struct tokens_list *l,
 					    l->tokens[i].label, c->label);
 				goto done;
 			}
+			/*
+			 * Case-blind: the files often go to a USB stick (FAT)
+			 * for the upload from a browser, where SAST-ADN00AA.cer
+			 * and sast-adn00aa.cer are one file.
+			 */
 			for (size_t j = 0; j < n; j++)
-				if (strcmp(names[j], names[n]) == 0) {
+				if (strcasecmp(names[j], names[n]) == 0) {
 					ctl_err_set(err, CTL_E_TOKEN,
 						    "two certificates would both be written to %s (token %s); export the tokens one at a time",
 						    names[n], l->tokens[i].label);

@@ -39,12 +39,40 @@ tfail "the same token twice" 2 "name the same token" \
 	--sign-token "$T1" --sast-token "$T1;object=SAST-ADN0054f509"
 tfail "pin-value" 2 "PIN on the command line" \
 	--sign-token "$T1?pin-value=$PIN" --sast-token "$T2"
+grep -q "$PIN" "$T/err" && fail "pin-value: the PIN appears in the message: $(cat "$T/err")"
+tfail "pin= (a mistyped pin-value=)" 2 "unknown query attribute 'pin'" \
+	--sign-token "$T1?pin=$PIN" --sast-token "$T2"
+grep -q "$PIN" "$T/err" && fail "pin=: the PIN appears in the message: $(cat "$T/err")"
 tfail "no such module" 4 "cannot load the PKCS#11 module" \
 	--module "$T/nothing.so" --sign-token "$T1" --sast-token "$T2"
 tfail "modules disagree" 2 "disagree" \
 	--module "$SOFTHSM" --sign-token "$T1?module-path=/usr/lib/other.so" --sast-token "$T2"
 tfail "missing pin-source" 3 "pin-source" \
 	--sign-token "$T1?pin-source=$T/no-pin-file" --sast-token "$T2"
+# pin-source files that are not PIN files: refused at once, no PIN tried.
+# A FIFO with no writer must not hang the build (timeout: 124 if it does).
+mkfifo "$T/pin-fifo"
+run timeout 10 "$BIN" build -o "$out" --timestamp "$TS" \
+	--sign-token "$T1?pin-source=$T/pin-fifo" --sast-token "$T2" --ccm-tftp "$C/pub.pem"
+expect "pin-source FIFO" 3 1 "pin-fifo: not a regular file"
+unchanged "$out" "pin-source FIFO"
+tfail "pin-source /dev/zero" 3 "/dev/zero: not a regular file" \
+	--sign-token "$T1?pin-source=/dev/zero" --sast-token "$T2"
+(umask 077; head -c 2000000 /dev/zero | tr '\0' 1 >"$T/pin-huge")
+tfail "pin-source huge" 2 "larger than 1024 bytes" \
+	--sign-token "$T1?pin-source=$T/pin-huge" --sast-token "$T2"
+printf '%s\n' "$PIN" >"$T/pin-644"
+chmod 644 "$T/pin-644"
+tfail "pin-source readable by all" 2 "other users can read or change it" \
+	--sign-token "$T1?pin-source=$T/pin-644" --sast-token "$T2"
+tfail "pin-source on another host" 2 "only local files" \
+	--sign-token "$T1?pin-source=file://otherhost$T/pin-644" --sast-token "$T2"
+(umask 077; printf '%s\r\n' "$PIN" >"$T/pin-crlf"; printf '00000000\n' >"$T/pin-wrong")
+run tbuild "$T/crlf.tlv" --sign-token "$T1?pin-source=file://localhost$T/pin-crlf" --sast-token "$T2"
+expect "pin-source with CRLF" 0 0
+tfail "pin-source, wrong PIN" 4 "token SAST-ADN0054f509: wrong PIN" \
+	--sign-token "$T1?pin-source=$T/pin-wrong" --sast-token "$T2"
+grep -q 00000000 "$T/err" && fail "pin-source, wrong PIN: the PIN appears in the message"
 unset CTLSIGN_PIN
 set +e
 (notty "$BIN" build -o "$out" --sign-token "$T1" --sast-token "$T2" \

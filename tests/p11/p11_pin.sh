@@ -41,6 +41,11 @@ run "$BIN" tokens list "$T1"
 expect "list at final try" 0 0
 grep -q "PIN: FINAL TRY" "$T/out" || fail "tokens list does not show the final try: $(cat "$T/out")"
 
+# A typo in the second token's URI is found before any PIN is tried.
+sign 4 0000 --final-try --sast-token 'pkcs11:token=SAST-ADN0000dead'
+expect "typo in a URI" 4 1 "no such token"
+[ "$(tries)" -eq 1 ] || fail "typo in a URI: a PIN was tried ($(tries) left)"
+
 # An empty PIN (an unset CI secret) costs no attempt.
 sign 4 "" --final-try
 expect "empty PIN" 4 1 "the PIN is empty; no PIN was tried"
@@ -93,5 +98,28 @@ echo old >"$out"
 SHIM_PINPAD=0000 sign 4 ""
 expect "PIN pad, wrong PIN typed" 4 1 "wrong PIN"
 unchanged "$out" "PIN pad, wrong PIN"
+unset SHIM_PINPAD
+
+# A module's label with escape sequences (clear screen, set the title,
+# carriage return) reaches no terminal: not in the list, not in errors.
+SHIM_LABEL=$(printf 'SAST-\033[2J\033]0;x\007\rX\302\233')
+export SHIM_LABEL
+nocontrol() {
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$1" &&
+		fail "$2: control characters in $(basename "$1"): $(od -c "$1" | head -n 5)"
+	LC_ALL=C grep -q "$(printf '\302\233')" "$1" &&
+		fail "$2: a C1 CSI in $(basename "$1")"
+	return 0
+}
+run "$BIN" tokens list
+expect "hostile label: list" 0 0
+nocontrol "$T/out" "hostile label: list"
+grep -q "^token SAST-?\[2J?\]0;x??X?$" "$T/out" || fail "hostile label: list: $(cat -v "$T/out")"
+run env CTLSIGN_PIN=0000 "$BIN" build -q -o "$out" --timestamp "$TS" \
+	--sign-token 'pkcs11:token=SAST-%1b[2J%1b]0%3bx%07%0dX%c2%9b' \
+	--sast-token "$T2" --ccm-tftp "$C/pub.pem,dns=cucm-pub,ip=10.48.47.155"
+expect "hostile label: wrong PIN" 4 1 "token SAST-?[2J?]0;x??X?: wrong PIN"
+nocontrol "$T/err" "hostile label: wrong PIN"
+unset SHIM_LABEL
 
 finish

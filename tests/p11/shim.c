@@ -20,6 +20,9 @@
  *                     path (PIN pad); C_Login must get a NULL PIN and the
  *                     shim "types" this one on the pad. A non-NULL PIN from
  *                     the caller fails with CKR_ARGUMENTS_BAD.
+ *   SHIM_LABEL        a label (up to 32 bytes, e.g. with escape sequences)
+ *                     reported instead of "SAST-ADN0054f509": a hostile
+ *                     module's label, for the terminal-safety tests
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -80,6 +83,14 @@ static CK_RV shim_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 		info->flags |= CKF_USER_PIN_LOCKED;
 	if (getenv("SHIM_PINPAD") != NULL)
 		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
+	if (getenv("SHIM_LABEL") != NULL &&
+	    memcmp(info->label, "SAST-ADN0054f509 ", 17) == 0) {
+		const char *l = getenv("SHIM_LABEL");
+		size_t len = strlen(l) < sizeof(info->label) ? strlen(l) : sizeof(info->label);
+
+		memset(info->label, ' ', sizeof(info->label));
+		memcpy(info->label, l, len);
+	}
 	return CKR_OK;
 }
 
