@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,11 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 	int fd = -1, ok = 0;
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+	 * refused as not a regular file). Regular files ignore the flag.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		ctl_err_set(err, CTL_E_IO, "%s: cannot open: %s", path,
 			    strerror(errno));
@@ -189,23 +194,57 @@ out:
 }
 
 /* Strips a trailing "\n" or "\r\n". */
-static void chomp(char *s)
-{
-	size_t n = strlen(s);
+/* The signal that interrupted a secret prompt, re-raised once echo is back. */
+static volatile sig_atomic_t prompt_signal;
 
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
+static void on_prompt_signal(int sig)
+{
+	prompt_signal = sig;
+}
+
+/*
+ * read_line reads one line from fd into buf (NUL-terminated, without the
+ * newline). Returns its length, -1 on EOF before a newline, -2 if the
+ * line does not fit (the rest of it is read and dropped), -3 on an error
+ * or a signal. Byte by byte: no stdio buffer keeps a copy of the secret.
+ */
+static ssize_t read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int too_long = 0;
+
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 || prompt_signal != 0)
+			return -3;
+		if (r == 0 && n == 0 && !too_long)
+			return -1;
+		if (r == 0)
+			break;
+		if (c == '\n' || c == '\r')
+			break;
+		if (n + 1 < cap)
+			buf[n++] = c;
+		else
+			too_long = 1;
+	}
+	buf[n] = '\0';
+	return too_long ? -2 : (ssize_t)n;
 }
 
 char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 		      const char *env_name)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	const char *env = env_name != NULL ? getenv(env_name) : NULL;
+	struct sigaction sa, old_sa[sizeof(sigs) / sizeof(sigs[0])];
 	struct termios old, quiet;
-	char buf[256];
+	char buf[1024];
 	char *s = NULL;
-	FILE *tty = NULL;
-	int echo_off = 0;
+	ssize_t n;
+	int fd, echo_off = 0;
 
 	if (env != NULL) {
 		s = strdup(env);
@@ -213,34 +252,56 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		return s;
 	}
-	tty = fopen("/dev/tty", "r+");
-	if (tty == NULL) {
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
 		ctl_err_set(err, CTL_E_USAGE,
 			    "no terminal to ask for the secret%s%s",
 			    env_name ? "; set " : "", env_name ? env_name : "");
 		return NULL;
 	}
-	if (tcgetattr(fileno(tty), &old) == 0) {
+	/*
+	 * Ctrl-C (or a hang-up) while echo is off must not leave the
+	 * administrator's terminal blind: catch the signal, restore the
+	 * terminal, then let the signal do what it would have done.
+	 */
+	prompt_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prompt_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, &old_sa[i]);
+	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
-		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
-	fputs(prompt, tty);
-	fflush(tty);
-	if (fgets(buf, sizeof(buf), tty) == NULL) {
-		ctl_err_set(err, CTL_E_USAGE, "no secret entered");
-	} else {
-		chomp(buf);
+	(void)!write(fd, prompt, strlen(prompt));
+	n = read_line(fd, buf, sizeof(buf));
+	if (echo_off)
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+	(void)!write(fd, "\n", 1);
+	close(fd);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &old_sa[i], NULL);
+	if (n >= 0) {
 		s = strdup(buf);
 		if (s == NULL)
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	} else if (n == -2) {
+		ctl_err_set(err, CTL_E_USAGE, "the secret is longer than %zu characters; nothing was tried",
+			    sizeof(buf) - 1);
+	} else {
+		ctl_err_set(err, CTL_E_USAGE, "no secret entered");
 	}
 	burn(buf, sizeof(buf));
-	if (echo_off)
-		(void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputs("\n", tty);
-	fclose(tty);
+	if (prompt_signal != 0) {
+		burn_str(s);
+		raise(prompt_signal);
+		/* Ignored or handled elsewhere: give up on the prompt. */
+		ctl_err_set(err, CTL_E_USAGE, "interrupted");
+		return NULL;
+	}
 	return s;
 }
 

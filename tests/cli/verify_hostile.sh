@@ -131,4 +131,16 @@ expect "sgn cut in its header" 2 1 "HEADERLENGTH" "is outside the file"
 run "$BIN" sgn verify "$sgn" --cert "$DATA/sub1.pem"
 expect "sgn checked against another certificate" 1 1 "SERIALNUMBER names another signer"
 
+# Not a regular file: a FIFO with no writer must not hang the open (it
+# would wait forever), a directory given where a key belongs neither.
+mkfifo "$T/fifo.tlv"
+run timeout 10 "$BIN" verify "$T/fifo.tlv"
+expect "a FIFO" 3 1 "fifo.tlv: not a regular file"
+run timeout 10 "$BIN" show "$T/fifo.tlv"
+expect "show a FIFO" 3 1 "not a regular file"
+run timeout 10 "$BIN" build -o "$T/x.tlv" --sign-key "$T/fifo.tlv" \
+	--sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
+expect "a FIFO as the key" 3 1 "not a regular file"
+[ ! -e "$T/x.tlv" ] || fail "a FIFO as the key: output written"
+
 finish
