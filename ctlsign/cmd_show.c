@@ -78,20 +78,68 @@ static void cert_facts(struct cert_facts *cf, const struct ctl_record *r)
 	X509_free(x);
 }
 
-/* A stored string without its NUL, non-printable bytes escaped. */
+/*
+ * utf8_seq returns the length of the valid UTF-8 sequence at p (of at
+ * most n bytes) and its code point in *cp, or 0 if p does not start one.
+ */
+static size_t utf8_seq(const uint8_t *p, size_t n, unsigned long *cp)
+{
+	size_t k;
+	unsigned long c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
+		k = 1, c = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		k = 2, c = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
+		k = 3, c = p[0] & 0x07;
+	else
+		return 0;
+	if (k >= n)
+		return 0;
+	for (size_t j = 1; j <= k; j++) {
+		if ((p[j] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[j] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((k == 2 && c < 0x800) || (k == 3 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return k + 1;
+}
+
+/*
+ * A name from a file goes to a terminal: control characters (C0, DEL,
+ * C1), bidirectional overrides and bytes that are not UTF-8 are shown as
+ * \xNN, so that a hostile file cannot drive the administrator's terminal
+ * or make one name look like another.
+ */
 static void put_text(FILE *out, const struct ctl_field *f)
 {
 	size_t n = f->n;
 
 	while (n > 0 && f->p[n - 1] == '\0')
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = f->p[i];
+	for (size_t i = 0; i < n;) {
+		unsigned long c = 0;
+		size_t k = utf8_seq(f->p + i, n - i, &c);
+		int bad = k == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0) ||
+			  (c >= 0x202a && c <= 0x202e) ||
+			  (c >= 0x2066 && c <= 0x2069);
 
-		if (ch < 0x20 || ch == 0x7f)
-			fprintf(out, "\\x%02x", ch);
-		else
-			fputc(ch, out);
+		if (k == 0)
+			k = 1;
+		for (size_t j = 0; bad && j < k; j++)
+			fprintf(out, "\\x%02x", f->p[i + j]);
+		if (!bad)
+			fwrite(f->p + i, 1, k, out);
+		i += k;
 	}
 }
 
@@ -107,7 +155,8 @@ static void put_json_bytes(FILE *out, const uint8_t *p, size_t n)
 	fputc('"', out);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = p[i];
-		size_t k = 0;
+		unsigned long cp;
+		size_t k;
 
 		if (ch == '"' || ch == '\\') {
 			fprintf(out, "\\%c", ch);
@@ -121,19 +170,12 @@ static void put_json_bytes(FILE *out, const uint8_t *p, size_t n)
 			fputc(ch, out);
 			continue;
 		}
-		if ((ch & 0xe0) == 0xc0 && ch >= 0xc2)
-			k = 1;
-		else if ((ch & 0xf0) == 0xe0)
-			k = 2;
-		else if ((ch & 0xf8) == 0xf0 && ch <= 0xf4)
-			k = 3;
-		for (size_t j = 1; j <= k && k != 0; j++)
-			if (i + j >= n || (p[i + j] & 0xc0) != 0x80)
-				k = 0;
+		k = utf8_seq(p + i, n - i, &cp);
 		if (k == 0) {
 			fprintf(out, "\\u%04x", ch);
 			continue;
 		}
+		k--;
 		fwrite(p + i, 1, k + 1, out);
 		i += k;
 	}

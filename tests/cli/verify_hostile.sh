@@ -113,6 +113,24 @@ expect "missing file" 3 1 "$f: cannot open"
 run "$BIN" show "$T/overrun.tlv"
 expect "show on an overrun" 2 1 "SUBJECTNAME at offset 1516"
 
+# Names from a hostile file reach a terminal: escape sequences, C1
+# controls, bidi overrides and bytes that are not UTF-8 are shown as
+# \xNN by show, \uNNNN in its JSON (which stays valid), never raw.
+cp "$DATA/golden/CTLFile.tlv" "$T/esc.tlv"
+off=$(grep -abo 'cucm-1051-a-sub1' "$T/esc.tlv" | head -n 1 | cut -d: -f1)
+poke "$T/esc.tlv" "$off" '\033[2J\302\233\342\200\256\377'
+run "$BIN" show "$T/esc.tlv"
+expect "show a name with control characters" 0 0
+grep -q "$(printf '\033')" "$T/out" && fail "show: a raw ESC reached the output"
+grep -q "$(printf '\302\233')" "$T/out" && fail "show: a raw C1 control reached the output"
+grep -q "$(printf '\342\200\256')" "$T/out" && fail "show: a raw bidi override reached the output"
+grep -qF '\x1b[2J\xc2\x9b\xe2\x80\xae\xffa-sub1' "$T/out" ||
+	fail "show: the name is not shown escaped: $(grep -a DNSNAME "$T/out" | tail -n 1)"
+run "$BIN" show --json "$T/esc.tlv"
+expect "show --json a name with control characters" 0 0
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n=d["records"][3]["dns"]; sys.exit(0 if n.startswith("\x1b[2J") else 1)' "$T/out" ||
+	fail "show --json: not valid JSON, or the name changed: $(head -c 300 "$T/out")"
+
 # A .sgn file: tampered payload, truncated header.
 printf '<device><fullConfig>true</fullConfig></device>\n' >"$T/SEP001122334455.cnf.xml"
 run "$BIN" sgn sign "$T/SEP001122334455.cnf.xml" --sign-key "$T/sign.key" \
