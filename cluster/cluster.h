@@ -12,6 +12,7 @@
 #ifndef CTLSIGN_CLUSTER_H
 #define CTLSIGN_CLUSTER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,12 @@ struct cl_opts {
 	int accept_new;           /* trust and record unknown host keys */
 	int jobs;                 /* 0: the config's */
 	const char *password;     /* borrowed; for CL_AUTH_PASSWORD nodes */
+	/*
+	 * cancel: set (by a signal handler) to stop a distribution: before
+	 * the switch every node keeps its old file; after it every switched
+	 * node is rolled back. Checked between steps. NULL: none.
+	 */
+	volatile sig_atomic_t *cancel;
 	/* progress(arg, node, what): called from worker threads, serialised. */
 	void (*progress)(void *arg, const char *node, const char *what);
 	void *progress_arg;
@@ -174,6 +181,13 @@ struct cl_certs {
  */
 int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
 		   struct ctl_err *err, struct cl_certs *out, const char *dir);
+
+/*
+ * cl_printable replaces, in place, the control characters (bytes below
+ * 0x20, and 0x7f) of text a node sent (SFTP and CLI messages, names in
+ * a served file) with '?': one-line messages, no terminal escapes.
+ */
+void cl_printable(char *s);
 
 /* cl_global_init / cl_global_cleanup: libssh and libcurl, once per process. */
 int cl_global_init(struct ctl_err *err);

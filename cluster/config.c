@@ -29,6 +29,7 @@ struct parse_ctx {
 	struct node_raw *nodes;
 	size_t nnodes;
 	char *known_hosts, *jobs, *timeout;
+	char last[80];          /* the section of the previous entry */
 	char msg[256];
 };
 
@@ -130,6 +131,7 @@ static int on_entry(void *user, const char *section, const char *key,
 		return 0;
 	}
 	if (strcmp(section, "cluster") == 0) {
+		snprintf(ctx->last, sizeof(ctx->last), "%s", section);
 		if (strcmp(key, "known_hosts") == 0)
 			return set_once(ctx, &ctx->known_hosts, key, value);
 		if (strcmp(key, "jobs") == 0)
@@ -144,6 +146,15 @@ static int on_entry(void *user, const char *section, const char *key,
 				 section + 5);
 			return 0;
 		}
+		/* A second [node NAME] section would silently merge into the first. */
+		if (strcmp(section, ctx->last) != 0)
+			for (size_t i = 0; i < ctx->nnodes; i++)
+				if (strcmp(ctx->nodes[i].name, section + 5) == 0) {
+					snprintf(ctx->msg, sizeof(ctx->msg),
+						 "[node %.64s] given twice", section + 5);
+					return 0;
+				}
+		snprintf(ctx->last, sizeof(ctx->last), "%s", section);
 		r = node_for(ctx, section + 5);
 		if (r == NULL) {
 			if (ctx->msg[0] == '\0')
@@ -298,18 +309,76 @@ static void node_cleanup(struct cl_node *n)
 	free(n->restart_command); free(n->restart_user);
 }
 
+/*
+ * read_conf reads the file whole and refuses what inih would misread:
+ * inih (INI_MAX_LINE 200, on the stack) cuts a longer line and parses
+ * its tail as a line of its own, so the end of a long comment became a
+ * live setting; and a NUL byte silently ends a line. Both name the line.
+ */
+#define CL_MAX_CONF (1024 * 1024)
+#define CL_MAX_LINE (INI_MAX_LINE - 2) /* inih keeps the '\n' and the NUL */
+
+static char *read_conf(struct ctl_err *err, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, n = 0, line = 1, col = 0;
+
+	if (fp == NULL) {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot open", path);
+		return NULL;
+	}
+	buf = malloc(CL_MAX_CONF + 1);
+	if (buf == NULL) {
+		fclose(fp);
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	while (len <= CL_MAX_CONF &&
+	       (n = fread(buf + len, 1, CL_MAX_CONF + 1 - len, fp)) > 0)
+		len += n;
+	if (ferror(fp) || len > CL_MAX_CONF) {
+		ctl_err_set(err, ferror(fp) ? CTL_E_IO : CTL_E_USAGE, "%s: %s", path,
+			    ferror(fp) ? "cannot read" : "larger than 1 MiB");
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\0' || (buf[i] != '\n' && ++col > CL_MAX_LINE)) {
+			if (buf[i] == '\0')
+				ctl_err_set(err, CTL_E_USAGE, "%s: line %zu: NUL byte",
+					    path, line);
+			else
+				ctl_err_set(err, CTL_E_USAGE,
+					    "%s: line %zu: longer than %d characters",
+					    path, line, (int)CL_MAX_LINE);
+			free(buf);
+			return NULL;
+		}
+		if (buf[i] == '\n') {
+			line++;
+			col = 0;
+		}
+	}
+	return buf;
+}
+
 int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path)
 {
 	struct parse_ctx ctx;
 	int line, ok = 0;
+	char *text;
 
 	memset(out, 0, sizeof(*out));
 	memset(&ctx, 0, sizeof(ctx));
-	line = ini_parse(path, on_entry, &ctx);
-	if (line == -1) {
-		ctl_err_set(err, CTL_E_IO, "%s: cannot open", path);
+	text = read_conf(err, path);
+	if (text == NULL)
 		goto done;
-	}
+	line = ini_parse_string(text, on_entry, &ctx);
+	free(text);
 	if (line != 0) {
 		ctl_err_set(err, CTL_E_USAGE, "%s: line %d: %s", path, line,
 			    ctx.msg[0] ? ctx.msg : "not an INI line");

@@ -22,7 +22,33 @@ struct cl_sess {
 	const struct cl_node *node;
 	int timeout;         /* seconds */
 	int hostkey_ok;
+	/*
+	 * The watchdog (ssh.c): libssh 0.10's SFTP calls wait for their
+	 * reply forever (they retry a timed-out read), so a node that stops
+	 * answering after connecting would hang its worker. While an SFTP
+	 * call runs, wd_deadline is set; past it the watchdog shuts the
+	 * socket down (through wd_fd, our own dup of it) and the call fails.
+	 * All wd_ fields are guarded by the watchdog's mutex.
+	 */
+	int wd_fd;           /* -1 or 0 before registration: see wd_on */
+	int wd_on;           /* registered with the watchdog */
+	int wd_cut;          /* the watchdog cut this session */
+	long long wd_deadline; /* ms, CLOCK_MONOTONIC; 0: idle */
+	struct cl_sess *wd_next;
 };
+
+/*
+ * cl_watchdog_start / cl_watchdog_stop: the thread that cuts sessions
+ * whose SFTP call overran the timeout; once per process (cl_global_init).
+ */
+int cl_watchdog_start(void);
+void cl_watchdog_stop(void);
+
+/*
+ * cl_sftp_exists tells whether path exists (1), does not (0), or the
+ * question failed (-1, err set).
+ */
+int cl_sftp_exists(struct cl_sess *s, struct ctl_err *err, const char *path);
 
 /*
  * cl_sess_open connects to node as user, checks the host key against
@@ -34,6 +60,11 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 		 const struct cl_config *cfg, const struct cl_opts *opts,
 		 const struct cl_node *node, const char *user);
 void cl_sess_close(struct cl_sess *s);
+/*
+ * cl_sess_alive tells whether s is still connected (and was not cut by
+ * the watchdog): whether asking the node anything more makes sense.
+ */
+int cl_sess_alive(struct cl_sess *s);
 
 /* cl_sftp_start opens the SFTP subsystem on s. */
 int cl_sftp_start(struct cl_sess *s, struct ctl_err *err);

@@ -41,11 +41,17 @@ int cl_global_init(struct ctl_err *err)
 		ssh_finalize();
 		return ctl_err_set(err, CTL_E_INTERNAL, "cannot start libcurl");
 	}
+	if (!cl_watchdog_start()) {
+		curl_global_cleanup();
+		ssh_finalize();
+		return ctl_err_set(err, CTL_E_INTERNAL, "cannot start the timeout thread");
+	}
 	return 1;
 }
 
 void cl_global_cleanup(void)
 {
+	cl_watchdog_stop();
 	curl_global_cleanup();
 	ssh_finalize();
 }
@@ -79,11 +85,23 @@ static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t), void *c
 	struct pool p = { PTHREAD_MUTEX_INITIALIZER, 0, n, fn, ctx };
 	pthread_t tid[64];
 	size_t started = 0, want = (size_t)(jobs < 1 ? 1 : jobs > 64 ? 64 : jobs);
+	sigset_t block, old;
 
 	if (want > n)
 		want = n;
+	/*
+	 * Workers never take SIGINT/SIGTERM/SIGHUP: a signal landing in a
+	 * worker would interrupt libssh's poll and fail that node. The main
+	 * thread, waiting in pthread_join, takes them (cl_opts.cancel).
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	while (started < want && pthread_create(&tid[started], NULL, pool_worker, &p) == 0)
 		started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 0)
 		pool_worker(&p); /* no threads to be had: do it here */
 	for (size_t i = 0; i < started; i++)
@@ -180,6 +198,9 @@ static void judge_file(struct cl_status *st, const uint8_t *data, size_t len)
 	if (!st->valid && st->error[0] == '\0')
 		snprintf(st->error, sizeof(st->error), "served file: %.450s", err.msg);
 	ctl_file_cleanup(&f);
+	/* The served file is the node's: its names may hold anything. */
+	cl_printable(st->signer_name);
+	cl_printable(st->error);
 }
 
 static void status_one(void *arg, size_t i)
@@ -349,8 +370,15 @@ static int put_checked(struct dist_ctx *c, size_t i, struct ctl_err *err,
 
 	if (!cl_sftp_write_new(s, err, path, data, len, hook ? test_pause : NULL, NULL))
 		return 0;
-	if (!cl_sftp_read(s, err, path, &back, &back_len, &missing))
+	if (!cl_sftp_read(s, err, path, &back, &back_len, &missing)) {
+		struct ctl_err ignore;
+
+		/* Written but not readable: do not leave it behind. */
+		ctl_err_init(&ignore);
+		if (cl_sess_alive(s))
+			cl_sftp_unlink(s, &ignore, path);
 		return 0;
+	}
 	ok = !missing && same_bytes(back, back_len, data, len);
 	free(back);
 	if (!ok) {
@@ -369,7 +397,7 @@ static int pick_backup_name(struct dist_ctx *c, size_t i, struct ctl_err *err)
 	char suffix[64];
 
 	for (int k = 1; k <= 9; k++) {
-		sftp_attributes a;
+		int there;
 
 		snprintf(suffix, sizeof(suffix), ".bak-%s%s%.0d", c->stamp,
 			 k > 1 ? "-" : "", k > 1 ? k : 0);
@@ -378,10 +406,11 @@ static int pick_backup_name(struct dist_ctx *c, size_t i, struct ctl_err *err)
 		if (w->backup == NULL)
 			return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		sprintf(w->backup, "%s%s", w->target, suffix);
-		a = sftp_stat(w->sess.sftp, w->backup);
-		if (a == NULL)
+		there = cl_sftp_exists(&w->sess, err, w->backup);
+		if (there < 0)
+			return 0;
+		if (there == 0)
 			return 1;
-		sftp_attributes_free(a);
 	}
 	return ctl_err_set(err, CTL_E_REMOTE, "node %s: too many backups named %s.bak-%s*",
 			   c->cfg->nodes[i].name, c->name, c->stamp);
@@ -458,9 +487,22 @@ static void prepare_one(void *arg, size_t i)
 	progress(c->opts, n, "uploaded and checked");
 	return;
 fail:
-	/* A connection cut while the temporary file existed may leave it. */
-	if (tried && !ssh_is_connected(w->sess.ssh))
+	/*
+	 * A connection cut while the temporary file existed may leave it;
+	 * one still up can tell whether a removal failed.
+	 */
+	if (tried && !cl_sess_alive(&w->sess)) {
 		snprintf(d->leftover, sizeof(d->leftover), "%s (maybe)", w->tmp);
+	} else if (tried) {
+		struct ctl_err ignore;
+		int there;
+
+		ctl_err_init(&ignore);
+		there = cl_sftp_exists(&w->sess, &ignore, w->tmp);
+		if (there != 0)
+			snprintf(d->leftover, sizeof(d->leftover), "%s%s", w->tmp,
+				 there < 0 ? " (maybe)" : "");
+	}
 	node_fail(c, i, &err);
 	progress(c->opts, n, "failed");
 }
@@ -498,12 +540,22 @@ static void commit_one(void *arg, size_t i)
 	progress(c->opts, n, "switching");
 	if (!cl_sftp_replace(&w->sess, &err, w->tmp, w->target)) {
 		struct ctl_err ignore;
+		int there;
 
+		/*
+		 * Refused, or its answer lost? With the connection up, a
+		 * temporary file that is gone was renamed: the node switched
+		 * and must be rolled back with the others.
+		 */
 		ctl_err_init(&ignore);
-		if (!ssh_is_connected(w->sess.ssh) ||
-		    !cl_sftp_unlink(&w->sess, &ignore, w->tmp))
+		there = cl_sess_alive(&w->sess) ?
+			cl_sftp_exists(&w->sess, &ignore, w->tmp) : -1;
+		if (there == 0) {
+			w->switched = 1;
+		} else if (there < 0 || !cl_sftp_unlink(&w->sess, &ignore, w->tmp)) {
 			snprintf(c->out[i].leftover, sizeof(c->out[i].leftover),
 				 "%s (maybe)", w->tmp);
+		}
 		node_fail(c, i, &err);
 		progress(c->opts, n, "switch failed");
 		return;
@@ -596,18 +648,36 @@ static void rollback_one(void *arg, size_t i)
 		return;
 	ctl_err_init(&err);
 	progress(c->opts, n, "rolling back");
-	if (w->had_old)
-		ok = cl_sftp_write_new(&w->sess, &err, w->tmp, w->old, w->old_len,
-				       NULL, NULL) &&
-		     cl_sftp_replace(&w->sess, &err, w->tmp, w->target);
-	else
-		ok = cl_sftp_unlink(&w->sess, &err, w->target);
+	/*
+	 * Its session sat idle since the switch (restart, read-back) and may
+	 * have been dropped, which libssh learns only when it next reads: a
+	 * rollback that lost its connection is tried once more on a new one
+	 * (after removing what the first try may have left), rather than
+	 * leaving a node that answers again with the NEW file.
+	 */
+	for (int attempt = 0;; attempt++) {
+		if (attempt > 0) {
+			cl_sess_close(&w->sess);
+			ctl_err_init(&err);
+			if (!cl_sess_open(&w->sess, &err, c->cfg, c->opts, n, n->sftp_user) ||
+			    !cl_sftp_start(&w->sess, &err) ||
+			    (w->had_old && !cl_sftp_unlink(&w->sess, &err, w->tmp)))
+				goto failed;
+		}
+		if (w->had_old)
+			ok = cl_sftp_write_new(&w->sess, &err, w->tmp, w->old, w->old_len,
+					       NULL, NULL) &&
+			     cl_sftp_replace(&w->sess, &err, w->tmp, w->target);
+		else
+			ok = cl_sftp_unlink(&w->sess, &err, w->target);
+		if (ok || attempt > 0 || cl_sess_alive(&w->sess))
+			break;
+		progress(c->opts, n, "connection lost: reconnecting to roll back");
+	}
 	if (!ok) {
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "rollback failed, it holds the NEW file: %.400s",
-			 err.msg);
-		snprintf(c->out[i].error, sizeof(c->out[i].error), "%s", msg);
+failed:
+		snprintf(c->out[i].error, sizeof(c->out[i].error),
+			 "rollback failed, it holds the NEW file: %.400s", err.msg);
 		c->out[i].state = CL_DIST_FAILED;
 		return;
 	}
@@ -622,8 +692,14 @@ static void rollback_one(void *arg, size_t i)
 			 "; rolled back");
 	}
 	/* The services were restarted onto the new file: again, onto the old. */
-	if (c->restart)
-		restart_node(c, i, &err);
+	ctl_err_init(&err);
+	if (c->restart && !restart_node(c, i, &err)) {
+		size_t l = strlen(c->out[i].error);
+
+		/* It holds the old file, but may still serve the new one. */
+		snprintf(c->out[i].error + l, sizeof(c->out[i].error) - l,
+			 "%srestart after the rollback failed: %s", l ? "; " : "", err.msg);
+	}
 }
 
 static void observe_one(void *arg, size_t i)
@@ -638,7 +714,7 @@ static void observe_one(void *arg, size_t i)
 	int missing = 0;
 
 	ctl_err_init(&err);
-	if (w->sess_ok && ssh_is_connected(w->sess.ssh) &&
+	if (w->sess_ok && cl_sess_alive(&w->sess) &&
 	    cl_sftp_read(&w->sess, &err, w->target, &data, &len, &missing)) {
 		d->now_known = 1;
 		if (!missing)
@@ -655,8 +731,16 @@ static void observe_one(void *arg, size_t i)
 	free(data);
 }
 
+static int cancelled(const struct dist_ctx *c)
+{
+	return c->opts->cancel != NULL && *c->opts->cancel != 0;
+}
+
+/* any_failed: a node failed, or the run was interrupted (both: undo). */
 static int any_failed(const struct dist_ctx *c)
 {
+	if (cancelled(c))
+		return 1;
 	for (size_t i = 0; i < c->cfg->nnodes; i++)
 		if (c->w[i].failed)
 			return 1;
@@ -720,14 +804,32 @@ observe:
 	run_parallel(cfg->nnodes, jobs, observe_one, &c);
 report:
 	if (!ok) {
-		size_t bad = 0;
+		size_t bad = 0, stuck = 0;
 
-		for (size_t i = 0; i < cfg->nnodes; i++)
-			bad += c.w[i].failed;
-		ctl_err_set(err, CTL_E_REMOTE,
-			    "distribution failed on %zu of %zu nodes; %s", bad,
-			    cfg->nnodes, dry_run ? "nothing was touched" :
-			    "every other node keeps or got back its previous file");
+		/*
+		 * A node whose rollback failed is still switched: it holds the
+		 * NEW file, and the summary must not say otherwise.
+		 */
+		for (size_t i = 0; i < cfg->nnodes; i++) {
+			bad += c.w[i].failed || out[i].state == CL_DIST_FAILED;
+			stuck += c.w[i].switched;
+		}
+		if (stuck > 0)
+			ctl_err_set(err, CTL_E_REMOTE,
+				    "distribution %son %zu of %zu nodes; %zu node(s) could "
+				    "not be rolled back and hold the NEW file",
+				    cancelled(&c) ? "interrupted by a signal, failed " : "failed ",
+				    bad, cfg->nnodes, stuck);
+		else if (bad == 0 && cancelled(&c))
+			ctl_err_set(err, CTL_E_REMOTE,
+				    "distribution interrupted by a signal; every node keeps "
+				    "or got back its previous file");
+		else
+			ctl_err_set(err, CTL_E_REMOTE,
+				    "distribution %son %zu of %zu nodes; %s",
+				    cancelled(&c) ? "interrupted by a signal, failed " : "failed ",
+				    bad, cfg->nnodes, dry_run ? "nothing was touched" :
+				    "every other node keeps or got back its previous file");
 	}
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		cl_sess_close(&c.w[i].sess);
@@ -766,6 +868,7 @@ static void last_line(char *dst, size_t cap, const char *out)
 	while (start > out && start[-1] != '\n')
 		start--;
 	snprintf(dst, cap, "%.*s", (int)(end - start), start);
+	cl_printable(dst);
 }
 
 int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
@@ -888,6 +991,7 @@ static void certs_one(void *arg, size_t i)
 	struct cl_sess s;
 	struct cl_cli cli = { 0 };
 	struct ctl_err err;
+	struct stat st;
 	char *ndir = NULL;
 
 	ctl_err_init(&err);
@@ -898,6 +1002,12 @@ static void certs_one(void *arg, size_t i)
 	ndir = join_path(c->dir, n->name);
 	if (ndir == NULL || (mkdir(ndir, 0755) != 0 && errno != EEXIST)) {
 		ctl_err_set(&err, CTL_E_IO, "%s: cannot create directory", ndir ? ndir : c->dir);
+		goto done;
+	}
+	/* One that was there must be a directory, not a link planted elsewhere. */
+	if (lstat(ndir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ctl_err_set(&err, CTL_E_IO, "%s: not a directory (a symbolic link is refused)",
+			    ndir);
 		goto done;
 	}
 	progress(c->opts, n, "fetching certificates");

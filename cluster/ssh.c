@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bytes.h"
 #include "node.h"
@@ -18,12 +20,172 @@
 /* known_hosts is read and appended by every worker: one at a time. */
 static pthread_mutex_t known_hosts_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The watchdog (node.h). libssh 0.10's sftp_packet_read retries a read
+ * that timed out, so sftp_open/read/write/unlink/stat/close never return
+ * when a node stops answering after the handshake. One thread watches
+ * the sessions in an SFTP call; past the deadline it shuts the socket
+ * down, through a dup of the descriptor that lives until the session is
+ * closed (so it never touches a descriptor number libssh closed and the
+ * process reused), and libssh's blocked poll wakes to a dead connection.
+ * It never touches the ssh_session itself: that belongs to its worker.
+ */
+static pthread_mutex_t wd_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_cv = PTHREAD_COND_INITIALIZER;
+static struct cl_sess *wd_list;
+static int wd_stopping, wd_started;
+static pthread_t wd_tid;
+
+/* Past the timeout: calls with a timeout of their own fail first. */
+#define WD_SLACK_MS 1000
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *wd_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wd_mu);
+	while (!wd_stopping) {
+		long long now = mono_ms();
+		struct timespec until;
+
+		for (struct cl_sess *s = wd_list; s != NULL; s = s->wd_next)
+			if (s->wd_deadline != 0 && now > s->wd_deadline && !s->wd_cut) {
+				shutdown(s->wd_fd, SHUT_RDWR);
+				s->wd_cut = 1;
+			}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200L * 1000 * 1000;
+		if (until.tv_nsec >= 1000L * 1000 * 1000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000L * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&wd_cv, &wd_mu, &until);
+	}
+	pthread_mutex_unlock(&wd_mu);
+	return NULL;
+}
+
+int cl_watchdog_start(void)
+{
+	int ok = 1;
+
+	pthread_mutex_lock(&wd_mu);
+	if (!wd_started) {
+		wd_stopping = 0;
+		ok = pthread_create(&wd_tid, NULL, wd_main, NULL) == 0;
+		wd_started = ok;
+	}
+	pthread_mutex_unlock(&wd_mu);
+	return ok;
+}
+
+void cl_watchdog_stop(void)
+{
+	pthread_mutex_lock(&wd_mu);
+	if (!wd_started) {
+		pthread_mutex_unlock(&wd_mu);
+		return;
+	}
+	wd_stopping = 1;
+	pthread_cond_signal(&wd_cv);
+	pthread_mutex_unlock(&wd_mu);
+	pthread_join(wd_tid, NULL);
+	wd_started = 0;
+}
+
+static int wd_register(struct cl_sess *s)
+{
+	int fd = fcntl(ssh_get_fd(s->ssh), F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	pthread_mutex_lock(&wd_mu);
+	s->wd_fd = fd;
+	s->wd_on = 1;
+	s->wd_cut = 0;
+	s->wd_deadline = 0;
+	s->wd_next = wd_list;
+	wd_list = s;
+	pthread_mutex_unlock(&wd_mu);
+	return 1;
+}
+
+static void wd_unregister(struct cl_sess *s)
+{
+	if (!s->wd_on)
+		return;
+	pthread_mutex_lock(&wd_mu);
+	for (struct cl_sess **p = &wd_list; *p != NULL; p = &(*p)->wd_next)
+		if (*p == s) {
+			*p = s->wd_next;
+			break;
+		}
+	pthread_mutex_unlock(&wd_mu);
+	close(s->wd_fd);
+	s->wd_on = 0;
+	s->wd_fd = -1;
+}
+
+/* wd_arm starts (or, on progress, restarts) the clock of one SFTP call. */
+static void wd_arm(struct cl_sess *s)
+{
+	if (!s->wd_on)
+		return;
+	pthread_mutex_lock(&wd_mu);
+	s->wd_deadline = mono_ms() + (long long)s->timeout * 1000 + WD_SLACK_MS;
+	pthread_mutex_unlock(&wd_mu);
+}
+
+static void wd_disarm(struct cl_sess *s)
+{
+	if (!s->wd_on)
+		return;
+	pthread_mutex_lock(&wd_mu);
+	s->wd_deadline = 0;
+	pthread_mutex_unlock(&wd_mu);
+}
+
+static int wd_was_cut(struct cl_sess *s)
+{
+	int cut;
+
+	if (!s->wd_on)
+		return 0;
+	pthread_mutex_lock(&wd_mu);
+	cut = s->wd_cut;
+	pthread_mutex_unlock(&wd_mu);
+	return cut;
+}
+
+int cl_sess_alive(struct cl_sess *s)
+{
+	return s->ssh != NULL && ssh_is_connected(s->ssh) && !wd_was_cut(s);
+}
+
+void cl_printable(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* The detail often comes from the node (its SFTP or CLI text, libssh's
+ * copy of its disconnect message): made printable. */
 static int remote_err(struct ctl_err *err, const struct cl_node *n,
 		      const char *what, const char *detail)
 {
-	return ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
-			   n->host, n->port, what, detail ? ": " : "",
-			   detail ? detail : "");
+	ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
+		    n->host, n->port, what, detail ? ": " : "",
+		    detail ? detail : "");
+	cl_printable(err->msg);
+	return 0;
 }
 
 static char *fingerprint(ssh_session ssh, char *type, size_t type_len)
@@ -173,30 +335,47 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 		return remote_err(err, node, "bad SSH option", ssh_get_error(s->ssh));
 	if (ssh_connect(s->ssh) != SSH_OK)
 		return remote_err(err, node, "unreachable", ssh_get_error(s->ssh));
+	if (!wd_register(s))
+		return ctl_err_set(err, CTL_E_INTERNAL, "node %s: cannot watch its connection",
+				   node->name);
 	return check_host_key(s, err, kh, opts->accept_new) &&
 	       authenticate(s, err, opts);
 }
 
 void cl_sess_close(struct cl_sess *s)
 {
+	/* Closing the SFTP channel waits for the node too. */
+	wd_arm(s);
 	if (s->sftp != NULL)
 		sftp_free(s->sftp);
 	if (s->ssh != NULL) {
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
+	wd_unregister(s);
 	s->sftp = NULL;
 	s->ssh = NULL;
 }
 
-int cl_sftp_start(struct cl_sess *s, struct ctl_err *err)
+static int sftp_start(struct cl_sess *s, struct ctl_err *err)
 {
 	s->sftp = sftp_new(s->ssh);
 	if (s->sftp == NULL)
 		return remote_err(err, s->node, "cannot open SFTP", ssh_get_error(s->ssh));
 	if (sftp_init(s->sftp) != SSH_OK)
-		return remote_err(err, s->node, "cannot start SFTP", ssh_get_error(s->ssh));
+		return remote_err(err, s->node, "cannot start SFTP",
+				  wd_was_cut(s) ? "no answer (timeout)" : ssh_get_error(s->ssh));
 	return 1;
+}
+
+int cl_sftp_start(struct cl_sess *s, struct ctl_err *err)
+{
+	int ok;
+
+	wd_arm(s);
+	ok = sftp_start(s, err);
+	wd_disarm(s);
+	return ok;
 }
 
 static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
@@ -210,7 +389,10 @@ static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
 	int code = s->sftp != NULL ? sftp_get_error(s->sftp) : -1;
 	char detail[300];
 
-	if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
+	if (wd_was_cut(s))
+		snprintf(detail, sizeof(detail), "%s: no answer within %d s (timeout)",
+			 path, s->timeout);
+	else if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
 	    ssh_is_connected(s->ssh))
 		snprintf(detail, sizeof(detail), "%s: %s", path, codes[code]);
 	else
@@ -220,8 +402,8 @@ static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
 	return remote_err(err, s->node, what, detail);
 }
 
-int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
-		 uint8_t **out, size_t *out_len, int *out_missing)
+static int sftp_read_all(struct cl_sess *s, struct ctl_err *err, const char *path,
+			 uint8_t **out, size_t *out_len, int *out_missing)
 {
 	sftp_file f;
 	uint8_t *buf = NULL, *grown;
@@ -255,6 +437,7 @@ int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
 			}
 			buf = grown;
 		}
+		wd_arm(s); /* progress restarts the clock */
 		n = sftp_read(f, buf + len, cap - len);
 		if (n == 0)
 			break;
@@ -271,9 +454,20 @@ int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
 	return 1;
 }
 
-int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
-		      const uint8_t *data, size_t len,
-		      void (*midway)(void *), void *midway_arg)
+int cl_sftp_read(struct cl_sess *s, struct ctl_err *err, const char *path,
+		 uint8_t **out, size_t *out_len, int *out_missing)
+{
+	int ok;
+
+	wd_arm(s);
+	ok = sftp_read_all(s, err, path, out, out_len, out_missing);
+	wd_disarm(s);
+	return ok;
+}
+
+static int sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
+			  const uint8_t *data, size_t len,
+			  void (*midway)(void *), void *midway_arg)
 {
 	sftp_file f;
 	size_t done = 0, half = len / 2;
@@ -289,6 +483,7 @@ int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
 			want = half - done;
 		if (want > 32768)
 			want = 32768;
+		wd_arm(s);
 		n = sftp_write(f, data + done, want);
 		if (n <= 0) {
 			sftp_fail(s, err, "cannot write", path);
@@ -296,10 +491,12 @@ int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
 		}
 		done += (size_t)n;
 		if (midway != NULL && done == half) {
+			wd_disarm(s); /* the test hook waits as long as it likes */
 			midway(midway_arg);
 			midway = NULL;
 		}
 	}
+	wd_arm(s);
 	if (sftp_extension_supported(s->sftp, "fsync@openssh.com", "1") &&
 	    sftp_fsync(f) != 0) {
 		sftp_fail(s, err, "cannot flush", path);
@@ -312,19 +509,53 @@ int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
 	}
 	return 1;
 fail:
+	wd_arm(s);
 	if (f != NULL)
 		sftp_close(f);
-	if (ssh_is_connected(s->ssh))
+	if (cl_sess_alive(s))
 		sftp_unlink(s->sftp, path);
 	return 0;
 }
 
+int cl_sftp_write_new(struct cl_sess *s, struct ctl_err *err, const char *path,
+		      const uint8_t *data, size_t len,
+		      void (*midway)(void *), void *midway_arg)
+{
+	int ok;
+
+	wd_arm(s);
+	ok = sftp_write_new(s, err, path, data, len, midway, midway_arg);
+	wd_disarm(s);
+	return ok;
+}
+
 int cl_sftp_unlink(struct cl_sess *s, struct ctl_err *err, const char *path)
 {
-	if (sftp_unlink(s->sftp, path) == 0 ||
-	    sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_FILE)
-		return 1;
-	return sftp_fail(s, err, "cannot remove", path);
+	int ok = 1;
+
+	wd_arm(s);
+	if (sftp_unlink(s->sftp, path) != 0 &&
+	    sftp_get_error(s->sftp) != SSH_FX_NO_SUCH_FILE)
+		ok = sftp_fail(s, err, "cannot remove", path);
+	wd_disarm(s);
+	return ok;
+}
+
+int cl_sftp_exists(struct cl_sess *s, struct ctl_err *err, const char *path)
+{
+	sftp_attributes a;
+	int there = 1;
+
+	wd_arm(s);
+	a = sftp_stat(s->sftp, path);
+	if (a != NULL)
+		sftp_attributes_free(a);
+	else if (sftp_get_error(s->sftp) == SSH_FX_NO_SUCH_FILE)
+		there = 0;
+	else
+		there = sftp_fail(s, err, "cannot look at", path) - 1;
+	wd_disarm(s);
+	return there;
 }
 
 /*
@@ -577,6 +808,10 @@ static int read_to_prompt(struct cl_cli *cli, struct ctl_err *err, char **buf,
 			return remote_err(err, cli->sess->node,
 					  "no admin: prompt from the CLI; it last said", last);
 		}
+		/* append refuses to grow past CL_MAX_REMOTE_FILE: say so. */
+		if (*len + (size_t)r >= CL_MAX_REMOTE_FILE / 2)
+			return remote_err(err, cli->sess->node,
+					  "the admin CLI's answer is too long", NULL);
 		for (int i = 0; i < r; i++)
 			if (chunk[i] != '\r' && !append(buf, len, cap, &chunk[i], 1))
 				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
@@ -626,11 +861,17 @@ int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 	if (!chan_write_all(cli->ch, (const uint8_t *)line, (size_t)n))
 		goto lost;
-	for (;;) {
+	for (int asked = 0;; asked++) {
 		if (!read_to_prompt(cli, err, &buf, &len, &cap, &p))
 			goto fail;
 		if (p == PROMPT_ADMIN)
 			break;
+		/* The commands we run ask once; never say yes without end. */
+		if (asked == 3) {
+			remote_err(err, cli->sess->node, "the admin CLI keeps asking (y/n)",
+				   cmd);
+			goto fail;
+		}
 		if (!append(&buf, &len, &cap, "\n", 1) ||
 		    !chan_write_all(cli->ch, (const uint8_t *)"y\n", 2))
 			goto lost;

@@ -327,9 +327,44 @@ static void render_dist(const struct cl_config *cfg, const struct cl_dist *d,
 		       sum_text(b1, sizeof(b1), new_sum, 1));
 }
 
-static int do_distribute(const struct cl_config *cfg, const struct cl_opts *o,
+/*
+ * A signal during a distribution must not leave the cluster half
+ * switched: the first SIGINT/SIGTERM/SIGHUP asks the library to stop
+ * after the current step and undo (cl_opts.cancel); a second one kills.
+ */
+static volatile sig_atomic_t dist_cancel;
+
+static void on_cancel(int sig)
+{
+	static const char msg[] = "ctlsign: interrupted: finishing the current step, "
+				  "then every node gets its previous file back "
+				  "(again to quit at once)\n";
+	ssize_t w;
+
+	(void)sig;
+	dist_cancel = 1;
+	w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+}
+
+static void catch_cancel(struct cl_opts *o)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cancel;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	o->cancel = &dist_cancel;
+}
+
+static int do_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
 			 const struct cl_args *a, const char *path)
 {
+	struct cl_opts copy = *opts, *o = &copy;
 	struct ctl_file f;
 	struct ctl_err err;
 	struct cl_dist *d = NULL;
@@ -360,6 +395,8 @@ static int do_distribute(const struct cl_config *cfg, const struct cl_opts *o,
 		return cmd_fail(&err);
 	}
 	cl_sum_of(&new_sum, f.buf, f.len);
+	if (!a->dry_run)
+		catch_cancel(o);
 	ok = cl_distribute(cfg, o, &err, d, name, f.buf, f.len, a->dry_run, a->restart);
 	render_dist(cfg, d, a, name, &new_sum, ok);
 	free(d);

@@ -15,7 +15,11 @@ set(CTLSIGN_CLUSTER_TESTS
   "failures cut-upload"
   "failures cut-commit"
   "failures tftp-dead"
-  "failures hang")
+  "failures hang"
+  "failures hang-commit"
+  "failures signal"
+  "failures rollback-fails"
+  "failures session-lost")
 foreach(spec IN LISTS CTLSIGN_CLUSTER_TESTS)
   separate_arguments(parts UNIX_COMMAND "${spec}")
   list(GET parts 0 script)

@@ -144,6 +144,14 @@ static void test_hostile(void **state)
 		{ "", "no [node NAME] section", CTL_E_USAGE },
 		{ "[node a\nhost = h\n", "line 1", CTL_E_USAGE },
 		{ "host = h\n", "line 1", CTL_E_USAGE },
+		/* inih cuts lines at 200 bytes and parsed the tail as a line:
+		 * the end of a long comment became a live setting. */
+		{ "[node a]\nhost = h\ncli_user = u\n; "
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "tftp_root = /evil\n", "line 4: longer than 198 characters", CTL_E_USAGE },
+		{ "[node a]\nhost = h\ncli_user = u\n[node b]\nhost = i\ncli_user = u\n"
+		  "[node a]\ntftp_root = /x\n", "line 8: [node a] given twice", CTL_E_USAGE },
 	};
 	struct fixture *f = *state;
 
@@ -165,6 +173,36 @@ static void test_hostile(void **state)
 		assert_int_equal(cfg.nnodes, 0);
 		assert_null(cfg.nodes);
 	}
+}
+
+/* A NUL byte ended the line for inih: "host = h\0evil" read as "h". */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "[node a]\nhost = h\0evil\ncli_user = u\n";
+	struct fixture *f = *state;
+	struct cl_config cfg;
+	struct ctl_err err;
+	FILE *fp = fopen(f->path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp), sizeof(text) - 1);
+	fclose(fp);
+	ctl_err_init(&err);
+	assert_false(cl_config_load(&cfg, &err, f->path));
+	assert_non_null(strstr(err.msg, "line 2: NUL byte"));
+	assert_int_equal(err.code, CTL_E_USAGE);
+}
+
+/* Text from a node (SFTP status message, CLI output, a served file's
+ * names) never brings a newline or a terminal escape into a message. */
+static void test_printable(void **state)
+{
+	char s[] = "rename refused\n\x1b[2Jctlsign: all good\r\x7f\tok \xc3\xa9";
+
+	(void)state;
+	cl_printable(s);
+	assert_string_equal(s, "rename refused??[2Jctlsign: all good???ok \xc3\xa9");
+	cl_printable(NULL);
 }
 
 static void test_missing_file(void **state)
@@ -196,6 +234,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults_and_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
+		cmocka_unit_test(test_printable),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_auth, setup, teardown),
 	};

@@ -16,14 +16,29 @@
 #               switch fails and every node is rolled back
 #   hang        node 2's sshd is stopped (SIGSTOP): it accepts the TCP
 #               connection and says nothing; it costs a timeout, not a hang
+#   hang-commit node 3's sshd and its sessions are stopped (SIGSTOP) just
+#               before its switch, after it prepared: its rename, and
+#               reading what it holds, cost timeouts, not a hang; the
+#               others are rolled back
+#   signal      SIGTERM to ctlsign while node 3 waits to switch, after the
+#               others switched: the step ends, then every node is rolled
+#               back (a signal must not leave the cluster half switched)
+#   session-lost  node 2's SFTP session (not its sshd) is killed after
+#               its switch and node 4's TFTP service is down: the
+#               rollback reconnects to node 2 and restores it
+#   rollback-fails  as cut-commit, and node 2's TFTP root turns read-only
+#               meanwhile: its rollback fails; the report and the summary
+#               say it holds the NEW file
 . "$(dirname "$0")/common.sh"
 scenario=$1
 case $scenario in
 down) net=13 ;; hostkey) net=14 ;; perm) net=15 ;; full) net=16 ;;
 cut-upload) net=17 ;; cut-commit) net=18 ;; tftp-dead) net=19 ;; hang) net=20 ;;
+hang-commit) net=21 ;; signal) net=22 ;; rollback-fails) net=23 ;;
+session-lost) net=24 ;;
 *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
-case $scenario in tftp-dead | hang) H_TIMEOUT=3 ;; esac
+case $scenario in tftp-dead | hang | hang-commit | session-lost) H_TIMEOUT=3 ;; esac
 h_init "$net"
 for i in 1 2 3 4; do h_node "$i"; done
 if [ "$scenario" = full ]; then h_node 5 tmpfs 16k; else h_node 5; fi
@@ -35,7 +50,15 @@ mkctl "$H/new.tlv" 1
 old=$(md5 "$H/old.tlv")
 install_old "$H/old.tlv" 5
 
-# pause_run STEP NODE I: distribute with the test hook pausing at STEP on
+# h_signaltree SIG PID: send SIG to PID and all its descendants.
+h_signaltree() {
+	for _c in $(ps -o pid= --ppid "$2" 2>/dev/null); do
+		h_signaltree "$1" "$_c"
+	done
+	kill "-$1" "$2" 2>/dev/null || true
+}
+
+# pause_run STEP NODE I [ACTION]: distribute with the test hook pausing at STEP on
 # NODE; kill node I's sshd while it waits; then let it go on.
 pause_run() {
 	rm -f "$H/pause"
@@ -46,14 +69,27 @@ pause_run() {
 	k=0
 	while [ ! -e "$H/pause" ] && [ "$k" -lt 600 ]; do sleep 0.05; k=$((k + 1)); done
 	[ -e "$H/pause" ] || fail "$scenario: the hook never paused"
-	h_stop_sshd "$3"
+	case ${4:-kill} in
+	kill) h_stop_sshd "$3" ;;
+	stop) h_signaltree STOP "$(cat "$H/n$3/sshd.lpid")" ;;
+	term) kill -TERM "$pid" ;;
+	rbfail) chmod 555 "$H/n2/tftp"; h_stop_sshd "$3" ;;
+	sesslost)
+		for _s in $(ps -o pid= --ppid "$(cat "$H/n2/sshd.lpid")"); do
+			h_killtree "$_s"
+		done
+		h_killtree "$(cat "$H/n4/tftpd.pid")" ;;
+	esac
+	t0=$(date +%s)
 	rm -f "$H/pause"
 	wait "$pid"
 	rc=$?
+	t1=$(date +%s)
 	set -e
 }
 
 backed=""
+newon=""
 case $scenario in
 down)
 	h_stop_sshd 3
@@ -99,6 +135,33 @@ tftp-dead)
 	expect tftp-dead 5 "node n4" "TFTP read-back" "n1: rolled back"
 	backed="1 2 3 4 5"
 	;;
+hang-commit)
+	pause_run commit n3 3 stop
+	h_signaltree CONT "$(cat "$H/n3/sshd.lpid")"
+	expect hang-commit 5 "node n3" "n3: FAILED" "n1: rolled back" "n5: rolled back"
+	[ $((t1 - t0)) -lt 30 ] || fail "hang-commit: a stopped node cost $((t1 - t0)) s"
+	backed="1 2 3 4 5"
+	;;
+signal)
+	pause_run commit n3 3 term
+	expect signal 5 "interrupted" "n1: rolled back" "n3: rolled back" "n5: rolled back"
+	backed="1 2 3 4 5"
+	;;
+session-lost)
+	pause_run commit n3 3 sesslost
+	expect session-lost 5 "node n4" "TFTP read-back" "n1: rolled back" "n2: rolled back"
+	backed="1 2 3 4 5"
+	;;
+rollback-fails)
+	pause_run commit n3 3 rbfail
+	chmod 755 "$H/n2/tftp"
+	expect rollback-fails 5 "n2: FAILED" "rollback failed, it holds the NEW file" \
+		"n1: rolled back" "1 node(s) could not be rolled back and hold the NEW file"
+	grep -q "every other node keeps" "$H/err" &&
+		fail "rollback-fails: the summary says every other node has its old file"
+	backed="1 2 3 4 5"
+	newon=2
+	;;
 hang)
 	kill -STOP "$(cat "$H/n2/sshd.lpid")"
 	t0=$(date +%s)
@@ -111,7 +174,14 @@ hang)
 esac
 
 # What every node holds now: the old CTL, as the report says.
+new=$(md5 "$H/new.tlv")
 for i in 1 2 3 4 5; do
+	if [ "$i" = "$newon" ]; then
+		holds "$i" "$new" "$scenario"
+		grep -q "^n$i: .*holds md5 $new" "$H/out" ||
+			fail "$scenario: report for n$i: $(grep "^n$i:" "$H/out")"
+		continue
+	fi
 	holds "$i" "$old" "$scenario"
 	case " $backed " in
 	*" $i "*) [ "$(backups "$i")" -eq 1 ] ||
@@ -126,7 +196,8 @@ for i in 1 2 3 4 5; do
 	fi
 	grep -q "^n$i: .*holds md5 $old" "$H/out" || grep -q "^n$i: .*holds unknown" "$H/out" ||
 		fail "$scenario: report for n$i: $(grep "^n$i:" "$H/out")"
-	if [ "$scenario" != tftp-dead ] || [ "$i" -ne 4 ]; then
+	if { [ "$scenario" != tftp-dead ] && [ "$scenario" != session-lost ]; } ||
+		[ "$i" -ne 4 ]; then
 		grep -q "^n$i: .*serves md5 $old" "$H/out" ||
 			fail "$scenario: n$i does not serve the old file per the report: $(grep "^n$i:" "$H/out")"
 	fi

@@ -71,6 +71,13 @@ run "$BIN" build -q -o "$H/from-fetched.tlv" --sign-key "$H/k" \
 	--capf "$H/certs/n1/CAPF.pem,dns=cucm-pub,ip=10.0.0.1" \
 	--ccm-tftp "$H/certs/n2/CallManager.pem,dns=cucm-sub1,ip=10.0.0.2"
 expect "build from fetched certificates" 0
+# A node's directory that is a symbolic link (planted in a shared --out)
+# is refused: nothing is written through it.
+mkdir "$H/elsewhere" "$H/certs2"
+ln -s "$H/elsewhere" "$H/certs2/n2"
+run "$BIN" cluster fetch-certs -c "$C" --out "$H/certs2"
+expect "fetch-certs, symlink" 5 "certs2/n2: not a directory" "n1: 4 certificate(s)"
+[ -z "$(ls -A "$H/elsewhere")" ] || fail "fetch-certs wrote through a symbolic link"
 
 # A node serving another (valid) CTL: not identical, exit 5; a node
 # serving a broken one: INVALID, exit 1.
