@@ -248,8 +248,17 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 
 	if (env != NULL) {
 		s = strdup(env);
-		if (s == NULL)
+		if (s == NULL) {
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			return NULL;
+		}
+		/*
+		 * Taken once: wipe the value where the environment keeps it
+		 * (for a variable we were started with, that is also what
+		 * /proc/PID/environ shows) and drop the variable.
+		 */
+		burn((char *)env, strlen(env));
+		unsetenv(env_name);
 		return s;
 	}
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);

@@ -36,7 +36,8 @@ void burn_str(char *s);
 
 /*
  * ctl_read_secret gets a secret: from environment variable env_name if
- * set (for CI), else from a no-echo prompt on /dev/tty. Returns a
+ * set (for CI; the variable's value is then wiped and the variable
+ * removed), else from a no-echo prompt on /dev/tty. Returns a
  * malloc'd string to be released with burn_str, or NULL with err set
  * (CTL_E_USAGE when there is no terminal and no variable).
  */
