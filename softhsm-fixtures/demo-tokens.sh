@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo-tokens.sh - the token half of the demo (scripts/demo.sh runs it):
 # the tokenless-to-eToken migration of seed 002 with two SoftHSM2 tokens
-# shaped like SAST eTokens, when no real token is plugged in.
+# shaped like SAST eTokens, when no real token is plugged in (with one,
+# it lists the real tokens and exports their certificates, no PIN asked).
 #   usage: softhsm-fixtures/demo-tokens.sh CTLSIGN OUTDIR
 # List the tokens, export their certificates for Phone-SAST-trust, build a
 # CTL naming both tokens signed by the first, show and verify it.
@@ -13,6 +14,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 mkdir -p "$out/sast-certs"
 out=$(cd "$out" && pwd)
+
+# A real SAST eToken behind the default module (p11-kit's proxy or
+# SafeNet's): show it and export its certificate, which needs no PIN, and
+# say how to sign with it; the demo never spends a real token's PIN.
+if real=$(env -u CTLSIGN_PKCS11_MODULE "$bin" tokens list 2>/dev/null) &&
+	printf '%s\n' "$real" | grep -q 'SAST eToken'; then
+	printf '\n# eTokens plugged in (the default PKCS#11 module)\n$ ctlsign tokens list\n%s\n' "$real"
+	printf '\n$ ctlsign tokens export --out sast-certs\n'
+	env -u CTLSIGN_PKCS11_MODULE "$bin" tokens export --out "$out/sast-certs"
+	printf '\nTo sign a CTL with them (the PIN is asked without echo):\n'
+	printf '  ctlsign build -o CTLFile.tlv --sign-token pkcs11:token=LABEL1 --sast-token pkcs11:token=LABEL2 --ccm-tftp ... --capf ...\n'
+	exit 0
+fi
 fx=$out/softhsm
 "$here/make-tokens.sh" "$fx" >/dev/null
 . "$fx/env.sh"
