@@ -53,8 +53,10 @@ int cl_tftp_get(struct ctl_err *err, const char *host, int port,
 	*out = NULL;
 	*out_len = 0;
 	*out_missing = 0;
-	if ((size_t)snprintf(url, sizeof(url), "tftp://%s:%d/%s", host, port,
-			     name) >= sizeof(url))
+	/* An IPv6 address is bracketed in a URL (RFC 3986). */
+	if ((size_t)snprintf(url, sizeof(url), "tftp://%s%s%s:%d/%s",
+			     strchr(host, ':') ? "[" : "", host,
+			     strchr(host, ':') ? "]" : "", port, name) >= sizeof(url))
 		return ctl_err_set(err, CTL_E_USAGE, "TFTP address too long");
 	c = curl_easy_init();
 	if (c == NULL)
@@ -76,8 +78,8 @@ int cl_tftp_get(struct ctl_err *err, const char *host, int port,
 	}
 	if (rc != CURLE_OK) {
 		free(s.buf);
-		return ctl_err_set(err, CTL_E_REMOTE, "tftp://%s:%d/%s: %s", host,
-				   port, name, s.too_big ? "file too large" :
+		return ctl_err_set(err, CTL_E_REMOTE, "%s: %s", url,
+				   s.too_big ? "file too large" :
 				   curl_easy_strerror(rc));
 	}
 	*out = s.buf;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cluster.h"
+#include "node.h"
 
 struct fixture {
 	char dir[64];
@@ -193,6 +194,31 @@ static void test_nul_byte(void **state)
 	assert_int_equal(err.code, CTL_E_USAGE);
 }
 
+/*
+ * A TFTP read names its URL when it fails, with an IPv6 address in
+ * brackets (RFC 3986): nothing listens on the discard port of either
+ * loopback, so libcurl fails (refused or timed out) within the timeout.
+ */
+static void test_tftp_url(void **state)
+{
+	struct ctl_err err;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int missing = 0;
+
+	ctl_err_init(&err);
+	assert_false(cl_tftp_get(&err, "127.0.0.1", 9, "CTLFile.tlv", 1, &buf,
+				 &len, &missing));
+	assert_int_equal(err.code, CTL_E_REMOTE);
+	assert_non_null(strstr(err.msg, "tftp://127.0.0.1:9/CTLFile.tlv: "));
+	ctl_err_init(&err);
+	assert_false(cl_tftp_get(&err, "::1", 9, "CTLFile.tlv", 1, &buf, &len,
+				 &missing));
+	assert_int_equal(err.code, CTL_E_REMOTE);
+	assert_non_null(strstr(err.msg, "tftp://[::1]:9/CTLFile.tlv: "));
+	assert_null(buf);
+}
+
 /* Text from a node (SFTP status message, CLI output, a served file's
  * names) never brings a newline or a terminal escape into a message. */
 static void test_printable(void **state)
@@ -236,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_tftp_url),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_auth, setup, teardown),
 	};
