@@ -314,25 +314,71 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 	return s;
 }
 
+/* A secret file holds a PIN or passphrase and a newline, never more. */
+#define SECRET_FILE_MAX 1024
+
 char *ctl_read_secret_file(struct ctl_err *err, const char *path)
 {
-	uint8_t *data = NULL;
-	size_t len = 0;
-	char *s;
+	char buf[SECRET_FILE_MAX + 1];
+	size_t len = 0, line;
+	char *s = NULL;
+	struct stat st;
+	int fd;
 
-	if (!ctl_read_file(err, path, 4096, &data, &len))
-		return NULL;
-	s = malloc(len + 1);
-	if (s == NULL) {
-		burn_free(data, len);
-		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot open: %s", path,
+			    strerror(errno));
 		return NULL;
 	}
-	memcpy(s, data, len);
-	s[len] = '\0';
-	burn_free(data, len);
-	/* The first line only: a trailing newline is not part of the PIN. */
-	s[strcspn(s, "\r\n")] = '\0';
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ctl_err_set(err, CTL_E_IO, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) != 0 ||
+	    (st.st_uid != geteuid() && st.st_uid != 0)) {
+		ctl_err_set(err, CTL_E_USAGE,
+			    "%s: other users can read or change it; make it yours with mode 600",
+			    path);
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ctl_err_set(err, CTL_E_IO, "%s: read failed: %s", path,
+				    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > SECRET_FILE_MAX) {
+		ctl_err_set(err, CTL_E_FORMAT,
+			    "%s: larger than %d bytes; not a secret file", path,
+			    SECRET_FILE_MAX);
+		goto out;
+	}
+	/* The first line only: a trailing CR/LF is not part of the secret. */
+	for (line = 0; line < len && buf[line] != '\n' && buf[line] != '\r';)
+		line++;
+	if (memchr(buf, '\0', line) != NULL) {
+		ctl_err_set(err, CTL_E_FORMAT, "%s: contains a NUL", path);
+		goto out;
+	}
+	s = malloc(line + 1);
+	if (s == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto out;
+	}
+	memcpy(s, buf, line);
+	s[line] = '\0';
+out:
+	burn(buf, sizeof(buf));
+	close(fd);
 	return s;
 }
 

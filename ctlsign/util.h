@@ -46,7 +46,11 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 
 /*
  * ctl_read_secret_file reads a secret from the first line of path
- * (trailing newline dropped). Release with burn_str.
+ * (trailing CR/LF dropped): a regular file (a FIFO is not waited on) of
+ * at most 1 KiB, owned by the user or root and not readable or writable
+ * by others or writable by the group (another user could otherwise make
+ * us spend a token's PIN attempts), read into a buffer that is wiped.
+ * Release with burn_str.
  */
 char *ctl_read_secret_file(struct ctl_err *err, const char *path);
 

@@ -14,10 +14,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -573,89 +571,18 @@ static unsigned long last_ckr(void)
 	return ckr;
 }
 
-/* A pin-source file holds a PIN and maybe a newline, never more than this. */
-#define PIN_FILE_MAX 1024
-
-/*
- * The PIN in the first line of a pin-source file (without its CR/LF).
- * Not ctl_read_file: that one opens a FIFO without O_NONBLOCK (and waits
- * for a writer for ever) and does not wipe what it read. A file that
- * another user can write (they could make us spend the token's attempts
- * on PINs of their choosing) or read is refused, as ssh refuses such keys.
- */
-static char *read_pin_file(struct ctl_err *err, const char *path)
-{
-	char buf[PIN_FILE_MAX + 1];
-	size_t len = 0, line;
-	char *pin = NULL;
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		ctl_err_set(err, CTL_E_IO, "pin-source %s: cannot open: %s",
-			    path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		ctl_err_set(err, CTL_E_IO, "pin-source %s: not a regular file",
-			    path);
-		goto out;
-	}
-	if ((st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) != 0 ||
-	    (st.st_uid != geteuid() && st.st_uid != 0)) {
-		ctl_err_set(err, CTL_E_USAGE,
-			    "pin-source %s: other users can read or change it; make it yours with mode 600",
-			    path);
-		goto out;
-	}
-	while (len < sizeof(buf)) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ctl_err_set(err, CTL_E_IO, "pin-source %s: read failed: %s",
-				    path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > PIN_FILE_MAX) {
-		ctl_err_set(err, CTL_E_FORMAT,
-			    "pin-source %s: larger than %d bytes; not a PIN file",
-			    path, PIN_FILE_MAX);
-		goto out;
-	}
-	for (line = 0; line < len && buf[line] != '\n' && buf[line] != '\r';)
-		line++;
-	if (memchr(buf, '\0', line) != NULL) {
-		ctl_err_set(err, CTL_E_FORMAT, "pin-source %s: contains a NUL",
-			    path);
-		goto out;
-	}
-	pin = malloc(line + 1);
-	if (pin == NULL) {
-		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-		goto out;
-	}
-	memcpy(pin, buf, line);
-	pin[line] = '\0';
-out:
-	burn(buf, sizeof(buf));
-	close(fd);
-	return pin;
-}
-
 static char *get_pin(struct ctl_err *err, const struct p11_uri *u,
 		     const char *label)
 {
 	char prompt[192];
 
-	if (u->pin_source != NULL)
-		return read_pin_file(err, u->pin_source);
+	if (u->pin_source != NULL) {
+		char *pin = ctl_read_secret_file(err, u->pin_source);
+
+		if (pin == NULL)
+			ctl_err_prefix(err, "pin-source");
+		return pin;
+	}
 	/* label is printable (p11_printable): it goes to the terminal. */
 	snprintf(prompt, sizeof(prompt), "PIN for token %s: ", label);
 	return ctl_read_secret(err, prompt, "CTLSIGN_PIN");
