@@ -423,8 +423,18 @@ int cmd_build(int argc, char **argv)
 
 	/* Records: the old file's first, then the role flags in order. */
 	if (from != NULL) {
-		if (!ctl_parse_path(&old, &err, from, PARSE_RECORDS) ||
-		    !check_removes(&b, &err, &old))
+		/*
+		 * Nothing unverified is built on: re-signing the records of a
+		 * file that does not verify would launder a tampered record
+		 * into a validly signed one.
+		 */
+		if (!ctl_parse_path(&old, &err, from, PARSE_RECORDS))
+			goto fail;
+		if (!ctl_verify(&old, &err, NULL, NULL, NULL)) {
+			ctl_err_prefix(&err, "--from %s: refusing to build on a file that does not verify", from);
+			goto fail;
+		}
+		if (!check_removes(&b, &err, &old))
 			goto fail;
 		for (size_t i = 0; i < old.nrecs; i++) {
 			struct ctl_rec_spec s = { .role = old.recs[i].role,

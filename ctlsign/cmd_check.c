@@ -24,6 +24,18 @@ static const char check_usage[] =
 	"\n"
 	"exit status: 0 every phone accepts, 1 some or all phones will not, 2 malformed\n";
 
+/* load_held parses and verifies a file the phone holds now. */
+static int load_held(struct ctl_file *f, struct ctl_err *err, const char *path)
+{
+	if (!ctl_parse_path(f, err, path, PARSE_RECORDS))
+		return 0;
+	if (!ctl_verify(f, err, NULL, NULL, NULL)) {
+		ctl_err_prefix(err, "%s: the file the phones hold does not verify, so nothing can be judged against it", path);
+		return 0;
+	}
+	return 1;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -49,8 +61,13 @@ int cmd_check(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cmd_usage_error("check", "no new file given");
-	if ((ctl_path != NULL && !ctl_parse_path(&ctl, &err, ctl_path, PARSE_RECORDS)) ||
-	    (itl_path != NULL && !ctl_parse_path(&itl, &err, itl_path, PARSE_RECORDS))) {
+	/*
+	 * What the phone holds is built on: a held file that does not verify
+	 * (tampered, or signed by a record that cannot prove its signer)
+	 * would make any verdict a guess.
+	 */
+	if ((ctl_path != NULL && !load_held(&ctl, &err, ctl_path)) ||
+	    (itl_path != NULL && !load_held(&itl, &err, itl_path))) {
 		rc = cmd_fail(&err);
 		goto done;
 	}
@@ -63,6 +80,8 @@ int cmd_check(int argc, char **argv)
 		ctl_err_init(&err);
 		if (!ctl_parse_path(&f, &err, argv[i], PARSE_RECORDS) ||
 		    !ctl_verify(&f, &err, NULL, NULL, NULL)) {
+			if (f.buf != NULL || err.code == CTL_E_VERIFY)
+				ctl_err_prefix(&err, "%s: REJECTED: does not verify", argv[i]);
 			code = cmd_fail(&err);
 			rc = code > rc ? code : rc;
 			ctl_file_cleanup(&f);

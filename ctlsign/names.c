@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -157,4 +158,107 @@ X509 *ctl_load_cert(struct ctl_err *err, const char *path)
 	BIO_free(bio);
 	free(data);
 	return cert;
+}
+
+/*
+ * One attribute of a rendered name: "key=value" or key="value". The key
+ * is compared without regard to case and the quotes are not part of the
+ * value: the Windows CTL client wrote `cn="SAST-ADN008580ef ";o="Cisco
+ * Systems"` where CUCM writes `CN=...;O=...` for the same certificate.
+ */
+struct name_attr {
+	const char *key, *val;
+	size_t key_len, val_len;
+};
+
+/* next_attr reads one attribute from *p (n bytes left); 0 if malformed. */
+static int next_attr(const char **p, size_t *n, struct name_attr *a)
+{
+	const char *s = *p, *end = *p + *n;
+
+	a->key = s;
+	while (s < end && *s != '=')
+		s++;
+	if (s == end || s == a->key)
+		return 0;
+	a->key_len = (size_t)(s - a->key);
+	s++;
+	if (s < end && *s == '"') {
+		a->val = ++s;
+		while (s < end && *s != '"')
+			s++;
+		if (s == end)
+			return 0;
+		a->val_len = (size_t)(s - a->val);
+		s++;
+	} else {
+		a->val = s;
+		while (s < end && *s != ';')
+			s++;
+		a->val_len = (size_t)(s - a->val);
+	}
+	if (s < end && *s++ != ';')
+		return 0;
+	*n = (size_t)(end - s);
+	*p = s;
+	return 1;
+}
+
+static int attr_eq(const struct name_attr *a, const struct name_attr *b)
+{
+	return a->key_len == b->key_len && a->val_len == b->val_len &&
+	       OPENSSL_strncasecmp(a->key, b->key, a->key_len) == 0 &&
+	       memcmp(a->val, b->val, a->val_len) == 0;
+}
+
+#define NAME_MAX_ATTRS 32
+
+/* split fills out[] with the attributes of s (n bytes); -1 if malformed. */
+static int split(const char *s, size_t n, struct name_attr *out)
+{
+	int k = 0;
+
+	while (n > 0 && s[n - 1] == '\0') /* the NUL(s) CUCM writes */
+		n--;
+	while (n > 0) {
+		if (k == NAME_MAX_ATTRS || !next_attr(&s, &n, &out[k]))
+			return -1;
+		k++;
+	}
+	return k;
+}
+
+int ctl_name_matches(const uint8_t *p, size_t n, const X509_NAME *name)
+{
+	struct name_attr a[NAME_MAX_ATTRS], b[NAME_MAX_ATTRS];
+	char *mine = ctl_name_render(name);
+	size_t mine_len;
+	int na, nb, same = 0;
+	unsigned char used[NAME_MAX_ATTRS] = { 0 };
+
+	if (mine == NULL)
+		return 0;
+	mine_len = strlen(mine);
+	/* The common case: the file was written the way we render. */
+	if ((n == mine_len + 1 && memcmp(p, mine, n) == 0) ||
+	    (n == mine_len && memcmp(p, mine, n) == 0)) {
+		free(mine);
+		return 1;
+	}
+	na = split((const char *)p, n, a);
+	nb = split(mine, mine_len, b);
+	if (na >= 0 && na == nb) {
+		/* The same attributes, each used once, in any order. */
+		same = 1;
+		for (int i = 0; i < na && same; i++) {
+			int found = 0;
+
+			for (int j = 0; j < nb && !found; j++)
+				if (!used[j] && attr_eq(&a[i], &b[j]))
+					found = used[j] = 1;
+			same = found;
+		}
+	}
+	free(mine);
+	return same;
 }

@@ -27,6 +27,22 @@ static const struct ctl_record *signer_rec(const struct ctl_file *f)
 	return i >= 0 ? &f->recs[i] : NULL;
 }
 
+/*
+ * same_signer: is held (a record of a file the phone holds) the
+ * certificate that signed the new file (s, whose CERTIFICATE ctl_verify
+ * has checked against the key that verified)? Certificates compare whole:
+ * a look-alike with the same subject and serial but another key is
+ * another certificate, and a record that names a certificate only by its
+ * hash proves nothing about who signed (docs/trust-rules.md).
+ */
+static int same_signer(const struct ctl_record *held, const struct ctl_record *s)
+{
+	return held->cert.present && s->cert.present &&
+	       held->cert.n == s->cert.n &&
+	       memcmp(held->cert.p, s->cert.p, s->cert.n) == 0;
+}
+
+/* same_cert: the same certificate, whole or by its SHA-1 (TVS records). */
 static int same_cert(const struct ctl_record *a, const struct ctl_record *b)
 {
 	uint8_t h[SHA_DIGEST_LENGTH];
@@ -46,11 +62,20 @@ static int same_cert(const struct ctl_record *a, const struct ctl_record *b)
 	       memcmp(a->certhash.p, b->certhash.p, a->certhash.n) == 0;
 }
 
-/* Does f hold rec's certificate in role (any role if role < 0)? */
-static int holds(const struct ctl_file *f, const struct ctl_record *rec, int role)
+/* Does f hold the certificate that signed with record s, in role? */
+static int holds(const struct ctl_file *f, const struct ctl_record *s, int role)
 {
 	for (size_t i = 0; f != NULL && i < f->nrecs; i++)
-		if ((role < 0 || f->recs[i].role == role) && same_cert(&f->recs[i], rec))
+		if (f->recs[i].role == role && same_signer(&f->recs[i], s))
+			return 1;
+	return 0;
+}
+
+/* Does f hold a TVS record for rec's certificate (whole or hashed)? */
+static int holds_tvs(const struct ctl_file *f, const struct ctl_record *rec)
+{
+	for (size_t i = 0; f != NULL && i < f->nrecs; i++)
+		if (f->recs[i].role == ROLE_TVS && same_cert(&f->recs[i], rec))
 			return 1;
 	return 0;
 }
@@ -73,7 +98,7 @@ static int tvs_usable(const struct ctl_file *new_file,
 		return any;
 	for (size_t i = 0; i < new_file->nrecs; i++)
 		if (new_file->recs[i].role == ROLE_TVS &&
-		    holds(cur_itl, &new_file->recs[i], ROLE_TVS))
+		    holds_tvs(cur_itl, &new_file->recs[i]))
 			return 1;
 	return 0;
 }
@@ -83,13 +108,18 @@ enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
 				const struct ctl_file *cur_itl,
 				char *why, size_t why_len)
 {
+	/*
+	 * The caller has verified every file (ctl_verify): the new file's
+	 * signer carries the CERTIFICATE whose key verified it, and the held
+	 * files' records agree with their certificates.
+	 */
 	const struct ctl_record *s = signer_rec(new_file);
 
 	if (cur_ctl == NULL && cur_itl == NULL) {
 		snprintf(why, why_len, "a phone with no CTL and no ITL trusts the first file it downloads");
 		return TRUST_FIRST;
 	}
-	if (s == NULL) {
+	if (s == NULL || !s->cert.present) {
 		snprintf(why, why_len, "the new file's signer is not among its SAST records: no phone verifies it");
 		return TRUST_NONE;
 	}

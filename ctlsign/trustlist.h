@@ -176,6 +176,15 @@ const char *ctl_digest_name(uint8_t code);
 char *ctl_name_render(const X509_NAME *name);
 
 /*
+ * ctl_name_matches tells whether the rendered name p (n bytes, as a
+ * record or header holds it) names the same attributes as name: our own
+ * rendering byte for byte, or the same attribute=value pairs in any order
+ * with attribute keys in any case and values optionally quoted (the
+ * Windows CTL client's `cn="...";o="..."`). Values compare exactly.
+ */
+int ctl_name_matches(const uint8_t *p, size_t n, const X509_NAME *name);
+
+/*
  * ctl_serial_bytes writes the certificate serial as an unsigned
  * big-endian magnitude (no DER sign byte, at least one byte).
  * Returns the length, 0 on failure; out must hold 64 bytes.
@@ -313,6 +322,9 @@ enum ctl_trust {
 /*
  * ctl_assess_trust judges new_file for a phone holding cur_ctl and/or
  * cur_itl (either may be NULL). why gets one line explaining the verdict.
+ * Every file must have passed ctl_verify first: the verdict compares the
+ * new signer's certificate with the held files' certificates and trusts
+ * that each is the one whose key verified.
  */
 enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
 				const struct ctl_file *cur_ctl,

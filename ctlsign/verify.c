@@ -2,6 +2,14 @@
  * verify.c - checking a trust list or .sgn file the way a phone does:
  * the signer must be a SAST record named by the header's issuer and
  * serial, and its key must verify the file with SIGNATURE cut out.
+ *
+ * A signature proves an identity only through a certificate: the signer
+ * record must carry a CERTIFICATE whose serial and issuer are the
+ * header's and whose key is the record's PUBLICKEY, and the signature is
+ * checked with that certificate's key, never with a bare PUBLICKEY. A
+ * record that only holds a CERTHASH (ITL TVS/CAPF style) cannot sign: a
+ * hash names a certificate it does not prove the signer has
+ * (docs/trust-rules.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +30,8 @@ struct key_entry {
 	X509 *cert;
 	uint8_t serial[64];
 	size_t serial_len;
+	char *issuer;      /* rendered as we write it, NUL included */
+	size_t issuer_len;
 	unsigned char *pub;
 	int pub_len;
 	/*
@@ -52,6 +62,7 @@ struct ctl_key_cache *ctl_key_cache_new(void)
 static void key_entry_cleanup(struct key_entry *e)
 {
 	free(e->der);
+	free(e->issuer);
 	X509_free(e->cert);
 	OPENSSL_free(e->pub);
 	EVP_PKEY_CTX_free(e->vctx);
@@ -80,9 +91,12 @@ static int key_entry_init(struct key_entry *e, const uint8_t *der, size_t n)
 		goto fail;
 	e->serial_len = ctl_serial_bytes(e->cert, e->serial);
 	e->pub_len = ctl_pubkey_bytes(e->cert, &e->pub);
+	e->issuer = ctl_name_render(X509_get_issuer_name(e->cert));
 	e->der = malloc(n);
-	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL)
+	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL ||
+	    e->issuer == NULL)
 		goto fail;
+	e->issuer_len = strlen(e->issuer) + 1;
 	memcpy(e->der, der, n);
 	e->der_len = n;
 	return 1;
@@ -133,8 +147,10 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 	e = victim(c);
 	e->serial_len = ctl_serial_bytes(cert, e->serial);
 	e->pub_len = ctl_pubkey_bytes(cert, &e->pub);
+	e->issuer = ctl_name_render(X509_get_issuer_name(cert));
 	e->der = malloc((size_t)n);
 	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL ||
+	    e->issuer == NULL ||
 	    X509_get0_pubkey(cert) == NULL || X509_up_ref(cert) != 1) {
 		OPENSSL_free(der);
 		ERR_clear_error();
@@ -142,6 +158,7 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 		return 0;
 	}
 	e->cert = cert;
+	e->issuer_len = strlen(e->issuer) + 1;
 	memcpy(e->der, der, (size_t)n);
 	e->der_len = (size_t)n;
 	OPENSSL_free(der);
@@ -307,30 +324,68 @@ static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
 	return 1;
 }
 
-/* The signer's public key: its certificate's, or a bare PUBLICKEY. */
-static EVP_PKEY *record_key(const struct ctl_record *r,
-			    struct ctl_key_cache *cache, struct key_entry *tmp,
-			    EVP_PKEY_CTX ***out_vctx)
+/* issuer_ok: does the rendered name field name k's issuer? */
+static int issuer_ok(const struct key_entry *k, const struct ctl_field *f)
 {
+	if (f->present && f->n == k->issuer_len &&
+	    memcmp(f->p, k->issuer, f->n) == 0)
+		return 1;
+	return f->present &&
+	       ctl_name_matches(f->p, f->n, X509_get_issuer_name(k->cert));
+}
+
+/*
+ * signer_key checks that the signing record r (index i) is one a phone
+ * can tie to a certificate, and returns that certificate's key: the
+ * record carries a CERTIFICATE (check_records has compared its serial
+ * and PUBLICKEY with the record's), the record holds a PUBLICKEY, and
+ * the certificate's issuer is the header's CANAME. *out_vctx points at
+ * the key's cached verify context.
+ */
+static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
+			    size_t i, struct ctl_key_cache *cache,
+			    struct key_entry *tmp, EVP_PKEY_CTX ***out_vctx)
+{
+	const struct ctl_record *r = &f->recs[i];
 	const struct key_entry *k;
-	const unsigned char *p;
+	EVP_PKEY *pk;
 
-	if (r->cert.present) {
-		EVP_PKEY *pk;
-
-		k = get_key(cache, tmp, r->cert.p, r->cert.n);
-		if (k == NULL)
-			return NULL;
-		/* The entry's verify context is reused by the next file. */
-		*out_vctx = &((struct key_entry *)k)->vctx;
-		/* A reference, not a copy: the cache keeps the key parsed. */
-		pk = X509_get0_pubkey(k->cert);
-		return pk != NULL && EVP_PKEY_up_ref(pk) == 1 ? pk : NULL;
+	if (!r->cert.present) {
+		ctl_err_set(err, CTL_E_VERIFY,
+			    "record %zu at offset %zu: the signer carries no CERTIFICATE: "
+			    "a %s cannot prove who signed",
+			    i + 1, r->off,
+			    r->certhash.present ? "CERTHASH" : "bare PUBLICKEY");
+		return NULL;
 	}
-	p = r->pubkey.p;
-	return r->pubkey.present
-		       ? d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, r->pubkey.n)
-		       : NULL;
+	if (!r->pubkey.present) {
+		ctl_err_set(err, CTL_E_VERIFY,
+			    "record %zu at offset %zu: the signer carries no PUBLICKEY",
+			    i + 1, r->off);
+		return NULL;
+	}
+	k = get_key(cache, tmp, r->cert.p, r->cert.n);
+	if (k == NULL) {
+		ctl_err_set(err, CTL_E_FORMAT,
+			    "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
+			    i + 1, r->off, r->cert.off);
+		return NULL;
+	}
+	if (!issuer_ok(k, &f->ca_name)) {
+		ctl_err_set(err, CTL_E_VERIFY,
+			    "header: CANAME at offset %zu is not the issuer of the signer's CERTIFICATE (record %zu)",
+			    f->ca_name.off, i + 1);
+		return NULL;
+	}
+	/* The entry's verify context is reused by the next file. */
+	*out_vctx = &((struct key_entry *)k)->vctx;
+	/* A reference, not a copy: the cache keeps the key parsed. */
+	pk = X509_get0_pubkey(k->cert);
+	if (pk == NULL || EVP_PKEY_up_ref(pk) != 1) {
+		ctl_err_set(err, CTL_E_FORMAT, "the signer's public key cannot be read");
+		return NULL;
+	}
+	return pk;
 }
 
 int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
@@ -378,9 +433,20 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 				    "header: SERIALNUMBER names another signer than the given certificate");
 			goto out;
 		}
+		if (!f->ca_name.present ||
+		    !ctl_name_matches(f->ca_name.p, f->ca_name.n,
+				      X509_get_issuer_name(signer_cert))) {
+			ctl_err_set(err, CTL_E_VERIFY,
+				    "header: CANAME names another issuer than the given certificate's");
+			goto out;
+		}
 		pk = X509_get0_pubkey(signer_cert);
 		if (pk != NULL && EVP_PKEY_up_ref(pk) != 1)
 			pk = NULL;
+		if (pk == NULL) {
+			ctl_err_set(err, CTL_E_FORMAT, "the signer's public key cannot be read");
+			goto out;
+		}
 	} else {
 		if (!check_records(f, err, cache))
 			goto out;
@@ -390,11 +456,10 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 				    "header: the signer named by SIGNERID (CANAME and SERIALNUMBER) is not a SAST record of this file");
 			goto out;
 		}
-		pk = record_key(&f->recs[res.signer_index], cache, &tmp, &vctx);
-	}
-	if (pk == NULL) {
-		ctl_err_set(err, CTL_E_FORMAT, "the signer's public key cannot be read");
-		goto out;
+		pk = signer_key(f, err, (size_t)res.signer_index, cache, &tmp,
+				&vctx);
+		if (pk == NULL)
+			goto out;
 	}
 	if (!verify_sig(f, err, cache, pk, vctx))
 		goto out;

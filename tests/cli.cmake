@@ -8,3 +8,11 @@ foreach(name verify_hostile verify_many build_atomic help secret_prompt)
   set_tests_properties(cli_${name} PROPERTIES LABELS cli TIMEOUT 120
     SKIP_RETURN_CODE 77)
 endforeach()
+
+# Forged and tampered trust lists (issue 7): never verified, built on,
+# accepted by check or distributed. ctlsign_forge writes them.
+add_test(NAME cli_forgery
+  COMMAND ${CMAKE_COMMAND} -E env FORGE=$<TARGET_FILE:ctlsign_forge>
+          sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/forgery.sh
+          $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
+set_tests_properties(cli_forgery PROPERTIES LABELS cli TIMEOUT 120)

@@ -951,19 +951,22 @@ static void test_etoken_record(void **state)
 }
 
 /*
- * A CTL whose signer is such an eToken: the header's SIGNERNAME and
- * CANAME in the CTL client's rendering. The signer is found by the bytes
- * of CANAME and SERIALNUMBER, not by re-rendering the certificate.
+ * sub1's issuer as the Windows CTL client renders names: lower-case keys,
+ * some values quoted, its own order.
  */
-static void test_etoken_signer(void **state)
+#define CLIENT_ISSUER "c=PL;cn=\"cucm-1051-a-sub1\";ou=TAC;o=\"Cisco\";l=Krakow;st=Malopolska"
+
+/*
+ * etoken_signed builds the seed CTL with record 4 (sub1) turned into a
+ * SAST record whose ISSUERNAME, and the header's CANAME, are issuer, in
+ * another tool's rendering, and signed by sub1.
+ */
+static uint8_t *etoken_signed(struct fx *fx, const char *issuer, size_t *len)
 {
-	struct fx *fx = *state;
 	struct ctl_signer *tok = test_signer("sub1");
-	struct ctl_verify_result vr;
-	struct ctl_file f, g;
-	struct ctl_err err;
+	struct ctl_file g;
 	uint8_t hl[2], serial[64], *out;
-	size_t len, serial_len;
+	size_t serial_len;
 	struct ctl_elem *e;
 
 	serial_len = ctl_serial_bytes(fx->c.sub1, serial);
@@ -972,20 +975,40 @@ static void test_etoken_signer(void **state)
 	e->p = (const uint8_t *)ETOKEN_SUBJECT;
 	e->n = sizeof(ETOKEN_SUBJECT);
 	e = &g.elems[find_elem(g.elems, g.nelems, HDR_CANAME)];
-	e->p = (const uint8_t *)ETOKEN_ISSUER;
-	e->n = sizeof(ETOKEN_ISSUER);
+	e->p = (const uint8_t *)issuer;
+	e->n = (uint16_t)(strlen(issuer) + 1);
 	e = &g.elems[find_elem(g.elems, g.nelems, HDR_SERIALNUMBER)];
 	e->p = serial;
 	e->n = (uint16_t)serial_len;
 	/* Record 4 (sub1) becomes the eToken's SAST record, CTL-client style. */
 	e = &g.recs[3].elems[find_elem(g.recs[3].elems, g.recs[3].nelems, REC_ISSUERNAME)];
-	e->p = (const uint8_t *)ETOKEN_ISSUER;
-	e->n = sizeof(ETOKEN_ISSUER);
+	e->p = (const uint8_t *)issuer;
+	e->n = (uint16_t)(strlen(issuer) + 1);
 	e = &g.recs[3].elems[find_elem(g.recs[3].elems, g.recs[3].nelems, REC_FUNCTION)];
 	e->p = (const uint8_t *)"\0\0";
-	out = rebuild(&g, tok, hl, &len);
+	out = rebuild(&g, tok, hl, len);
 	free(g.recs);
+	ctl_signer_free(tok);
+	return out;
+}
 
+/*
+ * A CTL whose signer is such an eToken: the header's SIGNERNAME and
+ * CANAME in the CTL client's rendering. The signer is found by the bytes
+ * of CANAME and SERIALNUMBER, not by re-rendering the certificate; the
+ * certificate's issuer must still be the one CANAME names (in any
+ * rendering), or the signer is not the header's.
+ */
+static void test_etoken_signer(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_verify_result vr;
+	struct ctl_file f;
+	struct ctl_err err;
+	uint8_t *out;
+	size_t len;
+
+	out = etoken_signed(fx, CLIENT_ISSUER, &len);
 	ctl_err_init(&err);
 	assert_true(ctl_parse(&f, &err, out, len, PARSE_AUTO));
 	assert_int_equal(f.header_len % 4, 0);
@@ -994,7 +1017,18 @@ static void test_etoken_signer(void **state)
 	assert_int_equal(vr.signer_index, 3);
 	ctl_file_cleanup(&f);
 	free(out);
-	ctl_signer_free(tok);
+
+	/* The same with a CANAME that is not the certificate's issuer. */
+	out = etoken_signed(fx, ETOKEN_ISSUER, &len);
+	ctl_err_init(&err);
+	assert_true(ctl_parse(&f, &err, out, len, PARSE_AUTO));
+	assert_int_equal(ctl_find_signer(&f), 3);
+	assert_false(ctl_verify(&f, &err, &vr, NULL, NULL));
+	assert_int_equal(err.code, CTL_E_VERIFY);
+	assert_non_null(strstr(err.msg, "CANAME at offset"));
+	assert_non_null(strstr(err.msg, "is not the issuer of the signer's CERTIFICATE (record 4)"));
+	ctl_file_cleanup(&f);
+	free(out);
 }
 
 /*

@@ -83,6 +83,47 @@ static void test_serials(void **state)
 	serial_case("5", small, 1);
 }
 
+/*
+ * ctl_name_matches: the signer's certificate issuer against the rendered
+ * name a file carries. Our rendering and the Windows CTL client's
+ * (lower-case keys, quoted values) match; another value never does.
+ */
+static void test_name_matches(void **state)
+{
+	static const char *const kv[] = { "O", "Cisco Systems", "OU", "IPCBU",
+					  "CN", "SAST-ADN008580ef " };
+	static const struct {
+		const char *s;
+		int nul, want;
+	} cases[] = {
+		{ "CN=SAST-ADN008580ef ;OU=IPCBU;O=Cisco Systems", 1, 1 },
+		{ "CN=SAST-ADN008580ef ;OU=IPCBU;O=Cisco Systems", 0, 1 },
+		{ "cn=\"SAST-ADN008580ef \";ou=IPCBU;o=\"Cisco Systems\"", 1, 1 },
+		{ "o=\"Cisco Systems\";cn=\"SAST-ADN008580ef \";ou=IPCBU", 0, 1 },
+		/* values compare exactly: a space, a case, an attribute */
+		{ "CN=SAST-ADN008580ef;OU=IPCBU;O=Cisco Systems", 1, 0 },
+		{ "CN=sast-adn008580ef ;OU=IPCBU;O=Cisco Systems", 1, 0 },
+		{ "CN=SAST-ADN008580ef ;OU=IPCBU", 1, 0 },
+		{ "CN=SAST-ADN008580ef ;OU=IPCBU;O=Cisco Systems;C=US", 1, 0 },
+		{ "CN=SAST-ADN008580ef ;CN=SAST-ADN008580ef ;O=Cisco Systems", 1, 0 },
+		/* malformed */
+		{ "", 1, 0 },
+		{ "CN", 1, 0 },
+		{ "=x;OU=IPCBU;O=Cisco Systems", 1, 0 },
+		{ "cn=\"SAST-ADN008580ef ;ou=IPCBU;o=Cisco Systems", 1, 0 },
+		{ "cn=\"SAST-ADN008580ef \"x;ou=IPCBU;o=Cisco Systems", 1, 0 },
+	};
+	X509_NAME *n = name_of(kv, 6);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].s) + (size_t)cases[i].nul;
+
+		if (ctl_name_matches((const uint8_t *)cases[i].s, len, n) != cases[i].want)
+			fail_msg("case %zu (%s): expected %d", i, cases[i].s, cases[i].want);
+	}
+	X509_NAME_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_other_attributes_follow),
 		cmocka_unit_test(test_utf8_and_empty),
 		cmocka_unit_test(test_serials),
+		cmocka_unit_test(test_name_matches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,13 @@
 #!/bin/sh
-# make-corpus.sh CTLSIGN TESTS_DATA OUTDIR - the fuzzer's seed corpus:
-# valid CTL, ITL and .sgn files built with the ctlsign binary from the
-# test PKI, and broken variants of them (truncated, lengths that lie,
-# records of length 0, flipped bytes, unknown tags).
+# make-corpus.sh CTLSIGN TESTS_DATA OUTDIR [FORGE] - the fuzzers' seed
+# corpus: valid CTL, ITL and .sgn files built with the ctlsign binary from
+# the test PKI, and broken variants of them (truncated, lengths that lie,
+# records of length 0, flipped bytes, unknown tags); with FORGE
+# (ctlsign_forge), the attacker's files of tests/cli/forgery.sh too.
 set -eu
-[ $# -eq 3 ] || { echo "usage: $0 CTLSIGN TESTS_DATA OUTDIR" >&2; exit 2; }
-bin=$1 data=$2 out=$3
+[ $# -eq 3 ] || [ $# -eq 4 ] ||
+	{ echo "usage: $0 CTLSIGN TESTS_DATA OUTDIR [FORGE]" >&2; exit 2; }
+bin=$1 data=$2 out=$3 forge=${4:-}
 rm -rf "$out"
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -15,6 +17,13 @@ for k in pub itlrecovery big4096; do
 	chmod 600 "$tmp/$k.key"
 done
 export SOURCE_DATE_EPOCH=1425667513
+if [ -n "$forge" ]; then
+	mkdir "$tmp/forge"
+	"$forge" "$data" "$tmp/forge"
+	for f in "$tmp"/forge/*.tlv; do
+		cp "$f" "$out/forge-$(basename "$f" .tlv)"
+	done
+fi
 
 # poke FILE OFFSET OCTAL: overwrite bytes in place.
 poke() {
