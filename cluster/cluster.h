@@ -51,15 +51,42 @@ struct cl_config {
 /*
  * cl_config_load parses the INI file at path into *out (see
  * docs/cluster.md). Unknown keys, missing hosts, a `password` key and
- * duplicate node names are errors naming the line. Release with
- * cl_config_cleanup.
+ * duplicate node names are errors naming the line. The file must be a
+ * regular file (a FIFO, directory or device is refused at once,
+ * CTL_E_IO, without waiting for a writer) of at most 1 MiB. Release
+ * with cl_config_cleanup.
  */
 int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path);
+/*
+ * cl_config_parse_buffer is cl_config_load on len bytes already in
+ * memory (not NUL-terminated; a NUL byte is an error), as if read from
+ * path: messages name path and relative paths are taken from its
+ * directory. Nothing is opened or checked on disk. Release with
+ * cl_config_cleanup (after a failure *out is empty).
+ */
+int cl_config_parse_buffer(struct cl_config *out, struct ctl_err *err,
+			   const char *path, const char *buf, size_t len);
 /* cl_config_cleanup frees what cl_config_load filled in; cfg is zeroed. */
 void cl_config_cleanup(struct cl_config *cfg);
 
 /* cl_config_needs_password tells whether any node authenticates by password. */
 int cl_config_needs_password(const struct cl_config *cfg);
+
+/*
+ * cl_known_hosts_check decides whether the known_hosts file at path may
+ * be trusted, as OpenSSH's StrictModes would: resolved through symbolic
+ * links, it must be a regular file (CTL_E_IO otherwise; a FIFO is not
+ * waited on) owned by the user or root and not writable by group or
+ * others, in a directory owned by the user or root and not writable by
+ * group or others (CTL_E_USAGE otherwise, with the chmod or chown that
+ * fixes it). A missing file is fine (every key is then unknown) if its
+ * directory passes, or does not exist either; a symbolic link to a
+ * missing file is not. Called before the file is read or written. If
+ * out_real is not NULL it gets (malloc'd, caller frees; NULL on failure)
+ * the absolute path, free of symbolic links, of the file checked: the
+ * one to hand to libssh.
+ */
+int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real);
 
 /* What a run may do besides the operation itself. */
 struct cl_opts {
@@ -183,11 +210,13 @@ int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
 		   struct ctl_err *err, struct cl_certs *out, const char *dir);
 
 /*
- * cl_printable replaces, in place, the control characters (bytes below
- * 0x20, and 0x7f) of text a node sent (SFTP and CLI messages, names in
- * a served file) with '?': one-line messages, no terminal escapes.
+ * cl_printable makes text a node sent (SFTP and CLI messages, names in a
+ * served file), in a buffer of cap bytes, safe in place with the engine's
+ * one sanitizer (ctl_text_fix, ctlsign/text.h): control characters, bidi
+ * controls and invalid UTF-8 become \xNN escapes; one-line messages, no
+ * terminal escapes. Truncated to cap, never inside a character or escape.
  */
-void cl_printable(char *s);
+void cl_printable(char *s, size_t cap);
 
 /* cl_global_init / cl_global_cleanup: libssh and libcurl, once per process. */
 int cl_global_init(struct ctl_err *err);

@@ -9,11 +9,13 @@
 #include <ini.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
+#include "util.h"
 
 #define CL_MAX_NODES 256
 
@@ -233,7 +235,7 @@ static int finish_node(struct cl_node *n, struct ctl_err *err,
 
 #define PICK(field, def) pick(r->field, d->field, def)
 	n->name = strdup(r->name);
-	if ((v = PICK(host, NULL)) == NULL)
+	if ((v = PICK(host, NULL)) == NULL || v[0] == '\0')
 		return ctl_err_set(err, CTL_E_USAGE, "node %s: no host", r->name);
 	n->host = strdup(v);
 	if (!parse_int(PICK(port, "22"), 1, 65535, &n->port))
@@ -267,6 +269,10 @@ static int finish_node(struct cl_node *n, struct ctl_err *err,
 				   "node %s: auth = key needs identity = KEYFILE", r->name);
 	n->cli_user = dup_or_null(PICK(cli_user, NULL));
 	n->sftp_user = dup_or_null(PICK(sftp_user, NULL));
+	/* Empty, these would name the node's / and no TFTP server. */
+	if (PICK(tftp_root, "x")[0] == '\0' || PICK(tftp_host, "x")[0] == '\0')
+		return ctl_err_set(err, CTL_E_USAGE, "node %s: empty tftp_root or tftp_host",
+				   r->name);
 	n->tftp_root = strdup(PICK(tftp_root, "/var/lib/tftpboot"));
 	n->tftp_host = strdup(PICK(tftp_host, n->host));
 	if (!parse_int(PICK(tftp_port, "69"), 1, 65535, &n->tftp_port))
@@ -310,73 +316,77 @@ static void node_cleanup(struct cl_node *n)
 }
 
 /*
- * read_conf reads the file whole and refuses what inih would misread:
- * inih (INI_MAX_LINE 200, on the stack) cuts a longer line and parses
- * its tail as a line of its own, so the end of a long comment became a
- * live setting; and a NUL byte silently ends a line. Both name the line.
+ * check_text refuses what inih would misread: inih (INI_MAX_LINE 200, on
+ * the stack) cuts a longer line and parses its tail as a line of its
+ * own, so the end of a long comment became a live setting; and a NUL
+ * byte silently ends a line. Both name the line.
  */
 #define CL_MAX_CONF (1024 * 1024)
 #define CL_MAX_LINE (INI_MAX_LINE - 2) /* inih keeps the '\n' and the NUL */
 
-static char *read_conf(struct ctl_err *err, const char *path)
+static int check_text(struct ctl_err *err, const char *path, const char *text,
+		      size_t len)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, n = 0, line = 1, col = 0;
+	size_t line = 1, col = 0;
 
-	if (fp == NULL) {
-		ctl_err_set(err, CTL_E_IO, "%s: cannot open", path);
-		return NULL;
-	}
-	buf = malloc(CL_MAX_CONF + 1);
-	if (buf == NULL) {
-		fclose(fp);
-		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-		return NULL;
-	}
-	while (len <= CL_MAX_CONF &&
-	       (n = fread(buf + len, 1, CL_MAX_CONF + 1 - len, fp)) > 0)
-		len += n;
-	if (ferror(fp) || len > CL_MAX_CONF) {
-		ctl_err_set(err, ferror(fp) ? CTL_E_IO : CTL_E_USAGE, "%s: %s", path,
-			    ferror(fp) ? "cannot read" : "larger than 1 MiB");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[len] = '\0';
+	if (len > CL_MAX_CONF)
+		return ctl_err_set(err, CTL_E_FORMAT, "%s: larger than 1 MiB", path);
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\0' || (buf[i] != '\n' && ++col > CL_MAX_LINE)) {
-			if (buf[i] == '\0')
-				ctl_err_set(err, CTL_E_USAGE, "%s: line %zu: NUL byte",
-					    path, line);
-			else
-				ctl_err_set(err, CTL_E_USAGE,
-					    "%s: line %zu: longer than %d characters",
-					    path, line, (int)CL_MAX_LINE);
-			free(buf);
-			return NULL;
-		}
-		if (buf[i] == '\n') {
+		if (text[i] == '\0')
+			return ctl_err_set(err, CTL_E_USAGE, "%s: line %zu: NUL byte",
+					   path, line);
+		if (text[i] == '\n') {
 			line++;
 			col = 0;
+		} else if (++col > CL_MAX_LINE) {
+			return ctl_err_set(err, CTL_E_USAGE,
+					   "%s: line %zu: longer than %d characters",
+					   path, line, (int)CL_MAX_LINE);
 		}
 	}
-	return buf;
+	return 1;
 }
 
+/*
+ * cl_config_load reads the file with the one bounded reader
+ * (ctl_read_file: opened without blocking, so a FIFO is refused at once
+ * instead of waiting for a writer; the opened object must be a regular
+ * file; at most 1 MiB), then parses the bytes as the fuzzer does.
+ */
 int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ok;
+
+	memset(out, 0, sizeof(*out));
+	if (!ctl_read_file(err, path, CL_MAX_CONF, &buf, &len))
+		return 0;
+	ok = cl_config_parse_buffer(out, err, path, (const char *)buf, len);
+	free(buf);
+	return ok;
+}
+
+int cl_config_parse_buffer(struct cl_config *out, struct ctl_err *err,
+			   const char *path, const char *buf, size_t len)
 {
 	struct parse_ctx ctx;
 	int line, ok = 0;
-	char *text;
+	char *text = NULL;
 
 	memset(out, 0, sizeof(*out));
 	memset(&ctx, 0, sizeof(ctx));
-	text = read_conf(err, path);
-	if (text == NULL)
+	if (!check_text(err, path, buf, len))
 		goto done;
+	/* inih wants a string. */
+	text = malloc(len + 1);
+	if (text == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	if (len > 0)
+		memcpy(text, buf, len);
+	text[len] = '\0';
 	line = ini_parse_string(text, on_entry, &ctx);
 	free(text);
 	if (line != 0) {
@@ -386,6 +396,12 @@ int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path)
 	}
 	if (ctx.nnodes == 0) {
 		ctl_err_set(err, CTL_E_USAGE, "%s: no [node NAME] section", path);
+		goto done;
+	}
+	/* Empty, it would be the config's directory. */
+	if (ctx.known_hosts != NULL && ctx.known_hosts[0] == '\0') {
+		ctl_err_set(err, CTL_E_USAGE, "%s: known_hosts is empty: name a file "
+			    "or leave the key out (default: known_hosts)", path);
 		goto done;
 	}
 	out->path = strdup(path);

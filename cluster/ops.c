@@ -117,6 +117,7 @@ static int jobs_of(const struct cl_config *cfg, const struct cl_opts *o)
 static void copy_msg(char *dst, size_t cap, const struct ctl_err *err)
 {
 	snprintf(dst, cap, "%s", err->msg);
+	cl_printable(dst, cap); /* it may quote what a node sent */
 }
 
 static char *join_path(const char *dir, const char *name)
@@ -199,8 +200,8 @@ static void judge_file(struct cl_status *st, const uint8_t *data, size_t len)
 		snprintf(st->error, sizeof(st->error), "served file: %.450s", err.msg);
 	ctl_file_cleanup(&f);
 	/* The served file is the node's: its names may hold anything. */
-	cl_printable(st->signer_name);
-	cl_printable(st->error);
+	cl_printable(st->signer_name, sizeof(st->signer_name));
+	cl_printable(st->error, sizeof(st->error));
 }
 
 static void status_one(void *arg, size_t i)
@@ -868,7 +869,7 @@ static void last_line(char *dst, size_t cap, const char *out)
 	while (start > out && start[-1] != '\n')
 		start--;
 	snprintf(dst, cap, "%.*s", (int)(end - start), start);
-	cl_printable(dst);
+	cl_printable(dst, cap);
 }
 
 int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,

@@ -3,17 +3,21 @@
  * verdict (libssh examples/knownhosts.c), authentication, and the SFTP,
  * exec and admin-CLI channels the operations use.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
+#include "ctlsign/text.h"
 #include "node.h"
 #include "util.h"
 
@@ -169,11 +173,10 @@ int cl_sess_alive(struct cl_sess *s)
 	return s->ssh != NULL && ssh_is_connected(s->ssh) && !wd_was_cut(s);
 }
 
-void cl_printable(char *s)
+/* The one policy for untrusted text lives in the engine (ctlsign/text.h). */
+void cl_printable(char *s, size_t cap)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	ctl_text_fix(s, cap);
 }
 
 /* The detail often comes from the node (its SFTP or CLI text, libssh's
@@ -184,7 +187,7 @@ static int remote_err(struct ctl_err *err, const struct cl_node *n,
 	ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
 		    n->host, n->port, what, detail ? ": " : "",
 		    detail ? detail : "");
-	cl_printable(err->msg);
+	cl_printable(err->msg, sizeof(err->msg));
 	return 0;
 }
 
@@ -205,8 +208,215 @@ static char *fingerprint(ssh_session ssh, char *type, size_t type_len)
 	return fp;
 }
 
+/*
+ * known_hosts decides which servers are the nodes, so a file another
+ * user can write is refused, as OpenSSH's StrictModes refuses one: the
+ * file and the directory holding it (where it can be replaced, or
+ * planted while missing) must belong to us or root and be writable by
+ * nobody else. libssh opens the file by name itself, so it gets the
+ * resolved name of the very file checked, and the check is repeated
+ * right before every read and write (check_host_key).
+ */
+static const char *kind_of(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" :
+	       S_ISCHR(m) || S_ISBLK(m) ? "a device" :
+	       S_ISSOCK(m) ? "a socket" : "not a file";
+}
+
+/* kh_safe: obj ("known_hosts", "its directory D") may be trusted. */
+static int kh_safe(struct ctl_err *err, const char *path, const char *obj,
+		   const char *name, const struct stat *st)
+{
+	unsigned me = (unsigned)geteuid();
+
+	if (st->st_uid != me && st->st_uid != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is owned by uid %u, not by you (uid %u) or "
+				   "root: another user could change which host keys are "
+				   "trusted; fix: chown %u %s",
+				   path, obj, (unsigned)st->st_uid, me, me, name);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is writable by group or others (mode %04o): "
+				   "another user could change which host keys are "
+				   "trusted; fix: chmod go-w %s",
+				   path, obj, (unsigned)(st->st_mode & 07777), name);
+	return 1;
+}
+
+/* join: dir + "/" + base, malloc'd. */
+static char *join(const char *dir, const char *base)
+{
+	size_t n = strlen(dir) + strlen(base) + 2;
+	char *out = malloc(n);
+
+	if (out != NULL)
+		snprintf(out, n, "%s%s%s", dir,
+			 dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", base);
+	return out;
+}
+
+/*
+ * kh_missing: where a known_hosts that does not exist yet would be
+ * created (libssh appends to it, making its directory if needed):
+ * its resolved directory + its name; or, with no directory either,
+ * the absolute name. A symbolic link to a missing file or directory is
+ * refused: whoever creates its target would choose the keys.
+ */
+static char *kh_missing(struct ctl_err *err, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash == path ? strdup("/") :
+		    slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	char *rdir = NULL, *out = NULL, cwd[PATH_MAX];
+	struct stat st;
+
+	if (dir == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (lstat(path, &st) == 0 || *base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		ctl_err_set(err, CTL_E_USAGE, "%s: known_hosts is a symbolic link to "
+			    "a missing file, or not a file name", path);
+		goto done;
+	}
+	rdir = realpath(dir, NULL);
+	if (rdir != NULL) {
+		out = join(rdir, base);
+	} else if (errno != ENOENT) {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot resolve its directory: %s",
+			    path, strerror(errno));
+		goto done;
+	} else if (lstat(dir, &st) == 0) {
+		ctl_err_set(err, CTL_E_USAGE, "%s: the directory of known_hosts is a "
+			    "symbolic link to a missing directory", path);
+		goto done;
+	} else if (path[0] == '/') {
+		out = strdup(path);
+	} else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+		out = join(cwd, path);
+	} else {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot tell the current directory: %s",
+			    path, strerror(errno));
+		goto done;
+	}
+	if (out == NULL)
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+done:
+	free(rdir);
+	free(dir);
+	return out;
+}
+
+int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real)
+{
+	char *real, *dir = NULL, *slash, obj[PATH_MAX + 32];
+	struct stat st;
+	int fd = -1, ok = 0;
+
+	if (out_real != NULL)
+		*out_real = NULL;
+	real = realpath(path, NULL);
+	if (real == NULL && errno != ENOENT)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot resolve: %s", path,
+				   strerror(errno));
+	if (real == NULL) {
+		real = kh_missing(err, path);
+		if (real == NULL)
+			return 0;
+	} else {
+		/* Without blocking: a FIFO must not wait for a writer. */
+		fd = open(real, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			ctl_err_set(err, CTL_E_IO, "%s: cannot open: %s", path,
+				    strerror(errno));
+			goto done;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			ctl_err_set(err, CTL_E_IO, "%s: known_hosts is not a regular file "
+				    "(%s)", path, kind_of(st.st_mode));
+			goto done;
+		}
+		snprintf(obj, sizeof(obj), "known_hosts%s%s",
+			 strcmp(real, path) != 0 ? " " : "",
+			 strcmp(real, path) != 0 ? real : "");
+		if (!kh_safe(err, path, obj, real, &st))
+			goto done;
+	}
+	dir = strdup(real);
+	if (dir == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	slash = strrchr(dir, '/'); /* real is absolute */
+	slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) == 0) {
+		snprintf(obj, sizeof(obj), "its directory %s", dir);
+		if (!kh_safe(err, path, obj, dir, &st))
+			goto done;
+	} else if (errno != ENOENT) {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot look at its directory %s: %s",
+			    path, dir, strerror(errno));
+		goto done;
+	}
+	ok = 1;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	if (ok && out_real != NULL)
+		*out_real = real;
+	else
+		free(real);
+	return ok;
+}
+
+/*
+ * kh_recheck: right before libssh reads or writes known_hosts, the
+ * file passes the check again and is still the one connected with.
+ */
+static int kh_recheck(struct ctl_err *err, const char *known_hosts,
+		      const char *real)
+{
+	char *now = NULL;
+	int same;
+
+	if (!cl_known_hosts_check(err, known_hosts, &now))
+		return 0;
+	same = strcmp(now, real) == 0;
+	free(now);
+	if (!same)
+		return ctl_err_set(err, CTL_E_USAGE, "%s: known_hosts moved while "
+				   "connecting (it was %s); refusing", known_hosts, real);
+	return 1;
+}
+
+/* kh_escaped: real with every '%' doubled (libssh expands %d, %u...). */
+static char *kh_escaped(const char *real)
+{
+	size_t n = strlen(real) + 1;
+	char *out, *q;
+
+	for (const char *p = real; *p; p++)
+		n += *p == '%';
+	out = malloc(n);
+	if (out == NULL)
+		return NULL;
+	q = out;
+	for (const char *p = real; *p; p++) {
+		if (*p == '%')
+			*q++ = '%';
+		*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
 static int check_host_key(struct cl_sess *s, struct ctl_err *err,
-			  const char *known_hosts, int accept_new)
+			  const char *known_hosts, const char *kh_real,
+			  int accept_new)
 {
 	const struct cl_node *n = s->node;
 	enum ssh_known_hosts_e state;
@@ -217,7 +427,8 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 	if (fp == NULL)
 		return remote_err(err, n, "no host key offered", NULL);
 	pthread_mutex_lock(&known_hosts_mu);
-	state = ssh_session_is_known_server(s->ssh);
+	state = kh_recheck(err, known_hosts, kh_real) ?
+		ssh_session_is_known_server(s->ssh) : SSH_KNOWN_HOSTS_ERROR;
 	switch (state) {
 	case SSH_KNOWN_HOSTS_OK:
 		ok = 1;
@@ -248,6 +459,9 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 				    n->name, n->host, n->port, type, fp, known_hosts);
 			break;
 		}
+		/* Trust on first use writes only to a file that passes. */
+		if (!kh_recheck(err, known_hosts, kh_real))
+			break;
 		if (ssh_session_update_known_hosts(s->ssh) != SSH_OK) {
 			ctl_err_set(err, CTL_E_IO, "node %s: cannot record its host key in %s: %s",
 				    n->name, known_hosts, ssh_get_error(s->ssh));
@@ -309,20 +523,27 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 	const char *kh = opts->known_hosts ? opts->known_hosts : cfg->known_hosts;
 	long timeout = cfg->timeout;
 	unsigned port = (unsigned)node->port;
-	int one = 1;
+	char *kh_real = NULL, *kh_opt = NULL;
+	int one = 1, ok = 0;
 	bool no = false;
 
 	memset(s, 0, sizeof(*s));
 	s->node = node;
 	s->timeout = cfg->timeout;
+	if (!cl_known_hosts_check(err, kh, &kh_real))
+		return 0;
+	kh_opt = kh_escaped(kh_real);
 	s->ssh = ssh_new();
-	if (s->ssh == NULL)
-		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	if (s->ssh == NULL || kh_opt == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
 	/*
 	 * NODELAY: libssh leaves Nagle on, costing ~40 ms per request/reply
 	 * pair. PROCESS_CONFIG off: ~/.ssh/config must not redirect a node.
 	 * The global known_hosts is not consulted: the file named is the
-	 * whole truth.
+	 * whole truth. libssh expands '~' and '%' in the known_hosts name:
+	 * kh_opt is absolute, with '%' escaped, so it reads kh_real.
 	 */
 	if (ssh_options_set(s->ssh, SSH_OPTIONS_HOST, node->host) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port) < 0 ||
@@ -330,16 +551,26 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &one) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
-	    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh) < 0 ||
-	    ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0)
-		return remote_err(err, node, "bad SSH option", ssh_get_error(s->ssh));
-	if (ssh_connect(s->ssh) != SSH_OK)
-		return remote_err(err, node, "unreachable", ssh_get_error(s->ssh));
-	if (!wd_register(s))
-		return ctl_err_set(err, CTL_E_INTERNAL, "node %s: cannot watch its connection",
-				   node->name);
-	return check_host_key(s, err, kh, opts->accept_new) &&
-	       authenticate(s, err, opts);
+	    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh_opt) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0) {
+		remote_err(err, node, "bad SSH option", ssh_get_error(s->ssh));
+		goto done;
+	}
+	if (ssh_connect(s->ssh) != SSH_OK) {
+		remote_err(err, node, "unreachable", ssh_get_error(s->ssh));
+		goto done;
+	}
+	if (!wd_register(s)) {
+		ctl_err_set(err, CTL_E_INTERNAL, "node %s: cannot watch its connection",
+			    node->name);
+		goto done;
+	}
+	ok = check_host_key(s, err, kh, kh_real, opts->accept_new) &&
+	     authenticate(s, err, opts);
+done:
+	free(kh_opt);
+	free(kh_real);
+	return ok;
 }
 
 void cl_sess_close(struct cl_sess *s)

@@ -13,6 +13,7 @@
 
 #include "cluster.h"
 #include "cmd.h"
+#include "text.h"
 #include "trustlist.h"
 #include "util.h"
 
@@ -69,21 +70,10 @@ static void on_progress(void *arg, const char *node, const char *what)
 	fprintf(stderr, "  %-16s %s\n", node, what);
 }
 
-/* JSON strings: names, paths and messages may hold anything. */
+/* JSON strings: names, paths and messages may hold anything (text.h). */
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; s != NULL && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	ctl_json_cstr(stdout, s);
 }
 
 static void json_sum(const struct cl_sum *s, int known)
@@ -120,6 +110,16 @@ static int load(struct cl_config *cfg, struct cl_opts *o, char **password,
 	*password = NULL;
 	if (!cl_config_load(cfg, err, a->config))
 		return 0;
+	/*
+	 * A known_hosts others can write, or one that is not a file, stops
+	 * the run here, before any password or node; each connection checks
+	 * it again right before libssh reads it.
+	 */
+	if (!cl_known_hosts_check(err, a->known_hosts ? a->known_hosts :
+				  cfg->known_hosts, NULL)) {
+		cl_config_cleanup(cfg);
+		return 0;
+	}
 	o->known_hosts = a->known_hosts;
 	o->accept_new = a->accept_new;
 	o->jobs = a->jobs;

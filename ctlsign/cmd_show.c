@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "cmd.h"
+#include "text.h"
 #include "trustlist.h"
 #include "util.h"
 
@@ -79,46 +80,9 @@ static void cert_facts(struct cert_facts *cf, const struct ctl_record *r)
 }
 
 /*
- * utf8_seq returns the length of the valid UTF-8 sequence at p (of at
- * most n bytes) and its code point in *cp, or 0 if p does not start one.
- */
-static size_t utf8_seq(const uint8_t *p, size_t n, unsigned long *cp)
-{
-	size_t k;
-	unsigned long c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
-		k = 1, c = p[0] & 0x1f;
-	else if ((p[0] & 0xf0) == 0xe0)
-		k = 2, c = p[0] & 0x0f;
-	else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
-		k = 3, c = p[0] & 0x07;
-	else
-		return 0;
-	if (k >= n)
-		return 0;
-	for (size_t j = 1; j <= k; j++) {
-		if ((p[j] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[j] & 0x3f);
-	}
-	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-	if ((k == 2 && c < 0x800) || (k == 3 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return k + 1;
-}
-
-/*
- * A name from a file goes to a terminal: control characters (C0, DEL,
- * C1), bidirectional overrides and bytes that are not UTF-8 are shown as
- * \xNN, so that a hostile file cannot drive the administrator's terminal
- * or make one name look like another.
+ * A name from a file goes to a terminal: through the one sanitizer
+ * (text.h), so that a hostile file cannot drive the administrator's
+ * terminal or make one name look like another. Trailing NULs are padding.
  */
 static void put_text(FILE *out, const struct ctl_field *f)
 {
@@ -126,60 +90,13 @@ static void put_text(FILE *out, const struct ctl_field *f)
 
 	while (n > 0 && f->p[n - 1] == '\0')
 		n--;
-	for (size_t i = 0; i < n;) {
-		unsigned long c = 0;
-		size_t k = utf8_seq(f->p + i, n - i, &c);
-		int bad = k == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0) ||
-			  (c >= 0x202a && c <= 0x202e) ||
-			  (c >= 0x2066 && c <= 0x2069);
-
-		if (k == 0)
-			k = 1;
-		for (size_t j = 0; bad && j < k; j++)
-			fprintf(out, "\\x%02x", f->p[i + j]);
-		if (!bad)
-			fwrite(f->p + i, 1, k, out);
-		i += k;
-	}
+	ctl_text_put(out, f->p, n);
 }
 
 static void put_serial(FILE *out, const struct ctl_field *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		fprintf(out, "%s%02X", i ? ":" : "", f->p[i]);
-}
-
-/* JSON string: valid UTF-8 passes, other bytes become \u00XX. */
-static void put_json_bytes(FILE *out, const uint8_t *p, size_t n)
-{
-	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = p[i];
-		unsigned long cp;
-		size_t k;
-
-		if (ch == '"' || ch == '\\') {
-			fprintf(out, "\\%c", ch);
-			continue;
-		}
-		if (ch < 0x20 || ch == 0x7f) {
-			fprintf(out, "\\u%04x", ch);
-			continue;
-		}
-		if (ch < 0x80) {
-			fputc(ch, out);
-			continue;
-		}
-		k = utf8_seq(p + i, n - i, &cp);
-		if (k == 0) {
-			fprintf(out, "\\u%04x", ch);
-			continue;
-		}
-		k--;
-		fwrite(p + i, 1, k + 1, out);
-		i += k;
-	}
-	fputc('"', out);
 }
 
 static void put_json_text(FILE *out, const struct ctl_field *f)
@@ -192,7 +109,7 @@ static void put_json_text(FILE *out, const struct ctl_field *f)
 	}
 	while (n > 0 && f->p[n - 1] == '\0')
 		n--;
-	put_json_bytes(out, f->p, n);
+	ctl_json_str(out, f->p, n);
 }
 
 static void put_json_serial(FILE *out, const struct ctl_field *f)
@@ -371,7 +288,9 @@ static void show_text(FILE *out, const char *path, const struct ctl_file *f,
 	char hex[41];
 
 	ctl_checksums(f, md5, sha1);
-	fprintf(out, "%s\n\nThe checksum value of the %s file:\n", path, kind_name(f));
+	/* The path may come from a glob over a directory anyone can write. */
+	ctl_text_put(out, (const uint8_t *)path, strlen(path));
+	fprintf(out, "\n\nThe checksum value of the %s file:\n", kind_name(f));
 	ctl_hex(hex, md5, 16, 0, 0);
 	fprintf(out, "%s(MD5)\n", hex);
 	ctl_hex(hex, sha1, 20, 0, 0);
@@ -393,9 +312,11 @@ static void show_text(FILE *out, const char *path, const struct ctl_file *f,
 			f->unknown);
 	if (verified)
 		fprintf(out, "\nThe %s file was verified successfully.\n", kind_name(f));
-	else
-		fprintf(out, "\nThe %s file could not be verified: %s\n", kind_name(f),
-			verr->msg);
+	else {
+		fprintf(out, "\nThe %s file could not be verified: ", kind_name(f));
+		ctl_text_put(out, (const uint8_t *)verr->msg, strlen(verr->msg));
+		fputc('\n', out);
+	}
 }
 
 static void show_json(FILE *out, const char *path, const struct ctl_file *f,
@@ -406,7 +327,7 @@ static void show_json(FILE *out, const char *path, const struct ctl_file *f,
 
 	ctl_checksums(f, md5, sha1);
 	fputs("{\"file\":", out);
-	put_json_bytes(out, (const uint8_t *)path, strlen(path));
+	ctl_json_str(out, (const uint8_t *)path, strlen(path));
 	fprintf(out, ",\"kind\":\"%s\",\"length\":%zu", kind_name(f), f->len);
 	ctl_hex(hex, md5, 16, 0, 0);
 	fprintf(out, ",\"md5\":\"%s\"", hex);
@@ -486,7 +407,7 @@ static void show_json(FILE *out, const char *path, const struct ctl_file *f,
 	if (verified)
 		fputs("null", out);
 	else
-		put_json_bytes(out, (const uint8_t *)verr->msg, strlen(verr->msg));
+		ctl_json_str(out, (const uint8_t *)verr->msg, strlen(verr->msg));
 	fputs("}", out);
 }
 
@@ -528,6 +449,7 @@ int cmd_show(int argc, char **argv)
 		ctl_err_init(&err);
 		ctl_err_init(&verr);
 		if (!ctl_parse_path(&f, &err, argv[i], PARSE_AUTO)) {
+			ctl_text_fix(err.msg, sizeof(err.msg));
 			code = cmd_fail(&err);
 			rc = code > rc ? code : rc;
 			continue;

@@ -4,11 +4,14 @@
  */
 #include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "text.h"
 #include "trustlist.h"
 
 static const char verify_usage[] =
@@ -16,40 +19,64 @@ static const char verify_usage[] =
 	"\n"
 	"Verifies CTL/ITL files (and .sgn files with --cert): well-formed, every\n"
 	"certificate parses and matches its record, the signer is a SAST record and\n"
-	"the signature is valid. A directory stands for the *.tlv files in it.\n"
+	"the signature is valid. A directory stands for the *.tlv files in it (any\n"
+	"case: CTLSEP0123.TLV too); one with none is an error, and an entry that is\n"
+	"not a regular file is skipped with a warning. Names are printed with control\n"
+	"characters, bidi controls and bytes that are not UTF-8 shown as \\xNN.\n"
+	"Unless -q, the last line on stdout counts the files:\n"
+	"  N valid, N invalid, N malformed, N unreadable, N skipped\n"
 	"\n"
 	"  --cert CERT   the signer's certificate for .sgn files (the TFTP/CallManager cert)\n"
 	"  -q, --quiet   print only failures\n"
 	"  -h, --help    this text\n"
 	"\n"
 	"exit status: 0 all valid, 1 a signature or signer is invalid, 2 a file is\n"
-	"malformed (or usage), 3 a file cannot be read; the highest applies\n";
+	"malformed, a directory holds no *.tlv file (or usage), 3 a file or\n"
+	"directory cannot be read; the highest applies\n";
 
 struct vstate {
 	struct ctl_key_cache *cache;
 	X509 *cert;
 	int quiet;
 	int rc;
-	size_t ok, bad;
+	/* The summary's classes: by exit status 1, 2 and 3 (others: invalid). */
+	size_t ok, invalid, malformed, unreadable, skipped;
 };
+
+/* fail: one line on stderr, names made safe (a path may be anyone's). */
+static void fail(struct vstate *st, struct ctl_err *err)
+{
+	int code;
+
+	ctl_text_fix(err->msg, sizeof(err->msg));
+	code = cmd_fail(err);
+	if (code == 2)
+		st->malformed++;
+	else if (code == 3)
+		st->unreadable++;
+	else
+		st->invalid++;
+	if (code > st->rc)
+		st->rc = code;
+}
 
 static void verify_one(struct vstate *st, const char *path)
 {
 	struct ctl_verify_result vr;
 	struct ctl_file f;
 	struct ctl_err err;
-	int code;
 
 	ctl_err_init(&err);
 	if (ctl_parse_path(&f, &err, path, PARSE_AUTO)) {
 		if (ctl_verify(&f, &err, &vr, st->cache, st->cert)) {
 			st->ok++;
 			if (!st->quiet) {
+				ctl_text_put(stdout, (const uint8_t *)path, strlen(path));
 				if (vr.signer_index >= 0)
-					printf("%s: OK, signed by record %d\n", path,
+					printf(": OK, signed by record %d\n",
 					       vr.signer_index + 1);
 				else
-					printf("%s: OK\n", path);
+					printf(": OK\n");
 			}
 			ctl_file_cleanup(&f);
 			return;
@@ -57,17 +84,15 @@ static void verify_one(struct vstate *st, const char *path)
 		ctl_err_prefix(&err, "%s", path);
 		ctl_file_cleanup(&f);
 	}
-	st->bad++;
-	code = cmd_fail(&err);
-	if (code > st->rc)
-		st->rc = code;
+	fail(st, &err);
 }
 
+/* A trust list in a directory: NAME.tlv, the suffix in any case. */
 static int is_tlv(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 
-	return n > 4 && strcmp(d->d_name + n - 4, ".tlv") == 0;
+	return n > 4 && strcasecmp(d->d_name + n - 4, ".tlv") == 0;
 }
 
 static void verify_dir(struct vstate *st, const char *dir)
@@ -75,26 +100,51 @@ static void verify_dir(struct vstate *st, const char *dir)
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, is_tlv, alphasort);
 
-	if (n < 0) {
-		struct ctl_err err;
+	size_t dlen = strlen(dir), tried = 0;
+	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+	struct ctl_err err;
 
-		ctl_err_init(&err);
+	ctl_err_init(&err);
+	if (n < 0) {
 		ctl_err_set(&err, CTL_E_IO, "%s: cannot read directory", dir);
-		st->rc = cmd_fail(&err) > st->rc ? 3 : st->rc;
+		fail(st, &err);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		char path[4096];
-
-		size_t dlen = strlen(dir);
-		const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+		char path[PATH_MAX];
+		struct stat sb;
 
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep,
-				     names[i]->d_name) < sizeof(path))
+				     names[i]->d_name) >= sizeof(path)) {
+			/* Not silently: it is a trust list we did not check. */
+			ctl_err_init(&err);
+			/* The name first: a long directory is cut off the end. */
+			ctl_err_set(&err, CTL_E_IO, "%s: not verified, its path is "
+				    "longer than PATH_MAX (%d bytes) in directory %s",
+				    names[i]->d_name, PATH_MAX, dir);
+			fail(st, &err);
+			tried++;
+		} else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			char safe[4 * PATH_MAX];
+
+			st->skipped++;
+			cmd_warn("%s: not a regular file, skipped",
+				 ctl_text_cstr(safe, sizeof(safe), path));
+		} else {
+			/* A dangling link or a race: verify_one reports it. */
 			verify_one(st, path);
+			tried++;
+		}
 		free(names[i]);
 	}
 	free(names);
+	if (tried == 0) {
+		ctl_err_init(&err);
+		ctl_err_set(&err, CTL_E_FORMAT, "%s: no trust list (*.tlv) to verify", dir);
+		ctl_text_fix(err.msg, sizeof(err.msg));
+		if (cmd_fail(&err) > st->rc)
+			st->rc = 2;
+	}
 }
 
 int cmd_verify(int argc, char **argv)
@@ -138,8 +188,9 @@ int cmd_verify(int argc, char **argv)
 		else
 			verify_one(&st, argv[i]);
 	}
-	if (st.ok + st.bad > 1 && !st.quiet)
-		printf("%zu valid, %zu invalid\n", st.ok, st.bad);
+	if (!st.quiet)
+		printf("%zu valid, %zu invalid, %zu malformed, %zu unreadable, %zu skipped\n",
+		       st.ok, st.invalid, st.malformed, st.unreadable, st.skipped);
 	ctl_key_cache_free(st.cache);
 	X509_free(st.cert);
 	return st.rc;

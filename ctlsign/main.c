@@ -2,11 +2,14 @@
  * main.c - the command table. Commands are thin: they parse options,
  * call the library, render, and return an exit status.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "text.h"
+#include "util.h"
 
 #ifndef CTLSIGN_VERSION
 #define CTLSIGN_VERSION "dev"
@@ -26,10 +29,29 @@ static const struct command {
 	{ "cluster", cmd_cluster, "security mode, certificates and CTL distribution over SSH" },
 };
 
+/*
+ * Messages name files, tokens, hosts and elements that came from outside:
+ * every one goes through the one sanitizer before it reaches a terminal.
+ * A message already made safe passes unchanged (backslashes are kept).
+ */
 int cmd_fail(const struct ctl_err *err)
 {
-	fprintf(stderr, "ctlsign: %s\n", err->msg[0] ? err->msg : "failed");
+	char safe[4 * sizeof(err->msg)];
+
+	ctl_text_cstr(safe, sizeof(safe), err->msg[0] ? err->msg : "failed");
+	fprintf(stderr, "ctlsign: %s\n", safe);
 	return ctl_exit_code(err->code);
+}
+
+/* put_safe formats fmt into a line and prints it sanitized to stderr. */
+static void put_safe(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+static void put_safe(const char *fmt, va_list ap)
+{
+	char line[1024], safe[4 * sizeof(line)];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fputs(ctl_text_cstr(safe, sizeof(safe), line), stderr);
 }
 
 void cmd_warn(const char *fmt, ...)
@@ -38,20 +60,22 @@ void cmd_warn(const char *fmt, ...)
 
 	fputs("ctlsign: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_safe(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char safe[256];
 	va_list ap;
 
 	fprintf(stderr, "ctlsign: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_safe(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'ctlsign %s --help'.\n", cmd);
+	fprintf(stderr, "\nTry 'ctlsign %s --help'.\n",
+		ctl_text_cstr(safe, sizeof(safe), cmd));
 	return 2;
 }
 
@@ -66,8 +90,38 @@ static void usage(FILE *out)
 		"usage, 3 file I/O, 4 token or PIN, 5 remote node, 6 internal error\n");
 }
 
+/*
+ * A signal that ends the program must not leave NAME.tmp.XXXXXX behind:
+ * remove the atomic writes' temporary files (async-signal-safe), then
+ * die of the signal as if it had not been caught (SA_RESETHAND put the
+ * default back; the re-raised signal is delivered when we return).
+ */
+static void on_fatal_signal(int sig)
+{
+	ctl_tmp_unlink_all();
+	raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* An ignored signal (nohup, a background job) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	catch_fatal_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -62,9 +62,12 @@ int ctl_evp_sign(EVP_PKEY *key, struct ctl_err *err, uint8_t *out,
 		 const struct ctl_span *spans, size_t nspans);
 
 /*
- * ctl_signer_from_key_file loads an RSA private key (PEM; a passphrase is
- * asked on the terminal or read from CTLSIGN_KEY_PASSPHRASE and wiped
- * after use) and its certificate (PEM or DER), checks that they match,
+ * ctl_signer_from_key_file loads an RSA private key (PEM: PKCS#8,
+ * encrypted or not, or a traditional key, legacy-encrypted or not; for an
+ * encrypted key only, a passphrase is asked on the terminal or read from
+ * CTLSIGN_KEY_PASSPHRASE, given to the decryption from our own buffer and
+ * wiped after use, as are the decoded key bytes; a wrong one is
+ * CTL_E_USAGE) and its certificate (PEM or DER), checks that they match,
  * and warns through *out_warning (static string or NULL) when the key file
  * is readable by group or others. Returns NULL with err set on failure.
  */

@@ -1,13 +1,21 @@
-/* util.c - bounded reads, atomic writes, wiping and reading secrets. */
+/*
+ * util.c - bounded reads, atomic writes (and the list of their temporary
+ * files for a signal handler), wiping and reading secrets.
+ */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -117,6 +125,141 @@ out:
 	return ok;
 }
 
+/*
+ * Temporary files in flight, for ctl_tmp_unlink_all in a signal handler:
+ * a fixed table, no lock and no allocation on the handler's side. A slot
+ * is claimed with a compare-and-swap (FREE -> CLAIMED), its path written
+ * while CLAIMED, and published by storing LIVE; the handler reads only
+ * LIVE slots. A name is published before the file is created (O_EXCL),
+ * so there is no moment when the file exists and the table does not
+ * know it: a handler that runs first unlinks a name that is not there.
+ */
+#define TMP_SLOTS 64
+#define TMP_SUFFIX ".tmp.XXXXXX"
+
+enum { TMP_FREE, TMP_CLAIMED, TMP_LIVE };
+
+#if ATOMIC_INT_LOCK_FREE != 2
+#error "a signal handler may only read lock-free atomics"
+#endif
+
+static struct tmp_slot {
+	atomic_int state;
+	char path[PATH_MAX];
+} tmp_slots[TMP_SLOTS];
+
+void ctl_tmp_unlink_all(void)
+{
+	for (size_t i = 0; i < TMP_SLOTS; i++)
+		if (atomic_load(&tmp_slots[i].state) == TMP_LIVE)
+			(void)unlink(tmp_slots[i].path);
+}
+
+static int tmp_claim(struct ctl_err *err, const char *path)
+{
+	for (int i = 0; i < TMP_SLOTS; i++) {
+		int expect = TMP_FREE;
+
+		if (atomic_compare_exchange_strong(&tmp_slots[i].state, &expect,
+						   TMP_CLAIMED))
+			return i;
+	}
+	ctl_err_set(err, CTL_E_INTERNAL,
+		    "%s: more than %d files are being written at once", path,
+		    TMP_SLOTS);
+	return -1;
+}
+
+/* tmp_release forgets slot i (its file is gone or renamed); -1 is fine. */
+static void tmp_release(int i)
+{
+	if (i >= 0)
+		atomic_store(&tmp_slots[i].state, TMP_FREE);
+}
+
+/* tmp_remove unlinks slot i's file and releases the slot; -1 is fine. */
+static void tmp_remove(int i)
+{
+	if (i >= 0) {
+		(void)unlink(tmp_slots[i].path);
+		tmp_release(i);
+	}
+}
+
+/* tmp_name publishes a fresh PATH.tmp.XXXXXX in slot i. */
+static void tmp_name(int i, const char *path)
+{
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static atomic_uint counter;
+	struct tmp_slot *s = &tmp_slots[i];
+	size_t n = strlen(path);
+	unsigned char r[6];
+	struct timespec ts;
+
+	/* Unpredictable is nice, unique is what matters: O_EXCL checks it. */
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		unsigned v = atomic_fetch_add(&counter, 1) * 2654435761u;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v ^= (unsigned)ts.tv_nsec ^ ((unsigned)getpid() << 16);
+		for (size_t k = 0; k < sizeof(r); k++, v = v * 1103515245u + 12345u)
+			r[k] = (unsigned char)(v >> 16);
+	}
+	atomic_store(&s->state, TMP_CLAIMED);
+	memcpy(s->path, path, n);
+	memcpy(s->path + n, ".tmp.", 5);
+	for (size_t k = 0; k < sizeof(r); k++)
+		s->path[n + 5 + k] = chars[r[k] % (sizeof(chars) - 1)];
+	s->path[n + 5 + sizeof(r)] = '\0';
+	atomic_store(&s->state, TMP_LIVE);
+}
+
+/*
+ * tmp_make claims a slot and makes a new name in it: a file (link_to
+ * NULL, *out_fd open for writing, mode 0600) or a hard link to link_to.
+ * Returns the slot, -1 with err set, or -2 (errno set, err not) when
+ * the link cannot be made.
+ */
+static int tmp_make(struct ctl_err *err, const char *path, const char *link_to,
+		    int *out_fd)
+{
+	int i, fd = -1;
+
+	if (strlen(path) + sizeof(TMP_SUFFIX) > PATH_MAX) {
+		ctl_err_set(err, CTL_E_IO, "%s: path too long", path);
+		return -1;
+	}
+	i = tmp_claim(err, path);
+	if (i < 0)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		int made;
+
+		tmp_name(i, path);
+		if (link_to == NULL) {
+			fd = open(tmp_slots[i].path, O_WRONLY | O_CREAT | O_EXCL |
+				  O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+			made = fd >= 0;
+		} else {
+			made = link(link_to, tmp_slots[i].path) == 0;
+		}
+		if (made) {
+			if (out_fd != NULL)
+				*out_fd = fd;
+			return i;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	tmp_release(i);
+	if (link_to != NULL)
+		return -2;      /* errno says why; the caller decides */
+	ctl_err_set(err, CTL_E_IO, "%s: cannot create temporary file: %s",
+		    path, strerror(errno));
+	return -1;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
@@ -132,68 +275,422 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 1;
 }
 
-int ctl_write_atomic(struct ctl_err *err, const char *path,
-		     const uint8_t *data, size_t len, unsigned mode)
+static const char *file_kind(mode_t m)
 {
-	char *dircopy = NULL, *tmp = NULL;
-	const char *dir;
-	int fd = -1, dfd = -1, ok = 0;
-	size_t tlen;
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" :
+	       "of an unknown kind";
+}
 
-	dircopy = strdup(path);
-	tlen = strlen(path) + 32;
-	tmp = malloc(tlen);
-	if (dircopy == NULL || tmp == NULL) {
-		ctl_err_set(err, CTL_E_INTERNAL, "%s: out of memory", path);
-		goto out;
+/*
+ * check_target: path may be replaced if it does not exist (*exists 0)
+ * or is a regular file (*exists 1, st filled). Never followed: the
+ * rename replaces a link itself, so refusing here is the whole check.
+ */
+static int check_target(struct ctl_err *err, const char *path, struct stat *st,
+			int *exists)
+{
+	*exists = 0;
+	if (lstat(path, st) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot look at it: %s",
+				   path, strerror(errno));
 	}
-	dir = dirname(dircopy);
-	/* Beside the target, so rename() stays on one file system. */
-	snprintf(tmp, tlen, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ctl_err_set(err, CTL_E_IO, "%s: cannot create temporary file: %s",
-			    path, strerror(errno));
-		tmp[0] = '\0';
-		goto out;
+	if (S_ISLNK(st->st_mode))
+		return ctl_err_set(err, CTL_E_IO,
+				   "%s: is a symbolic link; refusing to replace it",
+				   path);
+	if (S_ISDIR(st->st_mode))
+		return ctl_err_set(err, CTL_E_IO,
+				   "%s: is a directory; refusing to replace it", path);
+	if (!S_ISREG(st->st_mode))
+		return ctl_err_set(err, CTL_E_IO,
+				   "%s: is not a regular file (%s); refusing to replace it",
+				   path, file_kind(st->st_mode));
+	*exists = 1;
+	return 1;
+}
+
+/*
+ * write_temp writes f to a new temporary file (slot in *out_slot): the
+ * old file's owner (where we may) and mode, or f->mode for a new file.
+ */
+static int write_temp(struct ctl_err *err, const struct ctl_out_file *f,
+		      const struct stat *old, int exists, int *out_slot)
+{
+	struct stat st;
+	int fd = -1, i;
+
+	i = tmp_make(err, f->path, NULL, &fd);
+	if (i < 0)
+		return 0;
+	if (exists && fstat(fd, &st) == 0 &&
+	    (st.st_uid != old->st_uid || st.st_gid != old->st_gid) &&
+	    fchown(fd, old->st_uid, old->st_gid) != 0) {
+		/* Not root: the group alone, if we are in it; else ours. */
+		if (errno != EPERM ||
+		    (fchown(fd, (uid_t)-1, old->st_gid) != 0 && errno != EPERM)) {
+			ctl_err_set(err, CTL_E_IO, "%s: cannot keep its owner: %s",
+				    f->path, strerror(errno));
+			goto fail;
+		}
 	}
-	if (fchmod(fd, mode) != 0 || !write_all(fd, data, len) ||
-	    fsync(fd) != 0) {
-		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", path,
+	/* After fchown, which may clear set-id bits. */
+	if (fchmod(fd, exists ? old->st_mode & 07777 : (mode_t)f->mode) != 0 ||
+	    !write_all(fd, f->data, f->len) || fsync(fd) != 0) {
+		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", f->path,
 			    strerror(errno));
-		goto out;
+		goto fail;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", path,
+		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", f->path,
 			    strerror(errno));
-		goto out;
+		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		ctl_err_set(err, CTL_E_IO, "%s: cannot replace: %s", path,
-			    strerror(errno));
-		goto out;
+	*out_slot = i;
+	return 1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	tmp_remove(i);
+	return 0;
+}
+
+/*
+ * The test hook (docs/ctlsign.1 ENVIRONMENT): CTLSIGN_TEST_PAUSE=write:NAME
+ * holds a write whose target is named NAME (its last path component)
+ * with every temporary file written and nothing renamed: it creates
+ * CTLSIGN_TEST_PAUSE_FILE and waits, at most 60 s, until the test
+ * removes it. A test signals the process, or changes a target, meanwhile.
+ */
+static void test_pause(const struct ctl_out_file *files, size_t n)
+{
+	const char *spec = getenv("CTLSIGN_TEST_PAUSE");
+	const char *file = getenv("CTLSIGN_TEST_PAUSE_FILE");
+	int fd, hit = 0;
+
+	if (spec == NULL || file == NULL || strncmp(spec, "write:", 6) != 0)
+		return;
+	for (size_t i = 0; i < n && !hit; i++) {
+		const char *base = strrchr(files[i].path, '/');
+
+		hit = strcmp(base != NULL ? base + 1 : files[i].path, spec + 6) == 0;
 	}
-	tmp[0] = '\0';
-	/* Make the rename itself durable. */
+	if (!hit)
+		return;
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int k = 0; k < 600 && access(file, F_OK) == 0; k++)
+		usleep(100 * 1000);
+}
+
+/* Make the renames durable: fsync the directory of path. */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int dfd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
-	ok = 1;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL && tmp[0] != '\0')
-		unlink(tmp);
-	free(tmp);
-	free(dircopy);
+}
+
+/*
+ * keep_old keeps the file at f->path under a second name (*out_slot, or
+ * -1 if it is gone meanwhile) to put back if a later rename of the set
+ * fails: a hard link, the very file; where the file system has none
+ * (FAT, often where certificates go), a copy with its owner and mode.
+ */
+static int keep_old(struct ctl_err *err, const struct ctl_out_file *f,
+		    const struct stat *st, int *out_slot)
+{
+	struct ctl_out_file copy = { f->path, NULL, 0, 0 };
+	uint8_t *data = NULL;
+	int i, ok;
+
+	*out_slot = -1;
+	i = tmp_make(err, f->path, f->path, NULL);
+	if (i >= 0 || i == -1) {
+		*out_slot = i;
+		return i >= 0;
+	}
+	if (errno == ENOENT)
+		return 1;
+	if (!ctl_read_file(err, f->path, (size_t)64 << 20, &data, &copy.len)) {
+		ctl_err_prefix(err, "cannot keep the old file while it is replaced");
+		return 0;
+	}
+	copy.data = data;
+	ok = write_temp(err, &copy, st, 1, out_slot);
+	free(data);
 	return ok;
 }
 
-/* Strips a trailing "\n" or "\r\n". */
+struct pending {
+	int tmp, bak;            /* slots, -1: none */
+	int exists;              /* the target was there */
+	struct stat st;
+};
+
+int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
+			 size_t n)
+{
+	struct pending *p = NULL;
+	sigset_t hold, old;
+	size_t done = 0;
+	int held = 0, ok = 0;
+
+	p = calloc(n + 1, sizeof(*p));
+	if (p == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i].tmp = p[i].bak = -1;
+	/* Every target first: a refused one writes nothing at all. */
+	for (size_t i = 0; i < n; i++)
+		if (!check_target(err, files[i].path, &p[i].st, &p[i].exists))
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!write_temp(err, &files[i], &p[i].st, p[i].exists, &p[i].tmp))
+			goto out;
+	/*
+	 * Several files: keep each old one (but the last, which nothing can
+	 * follow) under a second name, a hard link, to put it back if a
+	 * later rename fails. ENOENT: it went away meanwhile, nothing to keep.
+	 */
+	for (size_t i = 0; n > 1 && i + 1 < n; i++) {
+		if (!p[i].exists)
+			continue;
+		if (!keep_old(err, &files[i], &p[i].st, &p[i].bak))
+			goto out;
+		p[i].exists = p[i].bak >= 0;
+	}
+	test_pause(files, n);
+	if (n > 1) {
+		/* A signal waits until the set is whole, or whole again. */
+		sigemptyset(&hold);
+		sigaddset(&hold, SIGINT);
+		sigaddset(&hold, SIGTERM);
+		sigaddset(&hold, SIGHUP);
+		sigaddset(&hold, SIGQUIT);
+		held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
+	}
+	for (; done < n; done++) {
+		if (rename(tmp_slots[p[done].tmp].path, files[done].path) != 0) {
+			ctl_err_set(err, CTL_E_IO, "%s: cannot replace: %s",
+				    files[done].path, strerror(errno));
+			goto undo;
+		}
+		tmp_release(p[done].tmp);
+		p[done].tmp = -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tmp_remove(p[i].bak);
+		p[i].bak = -1;
+	}
+	ok = 1;
+	goto out;
+undo:
+	while (done-- > 0) {
+		struct pending *q = &p[done];
+		const char *path = files[done].path;
+
+		if (q->bak >= 0 ? rename(tmp_slots[q->bak].path, path) == 0 :
+				  unlink(path) == 0) {
+			tmp_release(q->bak);
+			q->bak = -1;
+		} else if (q->bak >= 0) {
+			/* Never delete the only copy of the old file. */
+			ctl_err_prefix(err, "%s could not be put back (%s); the old file is %s; after",
+				       path, strerror(errno), tmp_slots[q->bak].path);
+			tmp_release(q->bak);
+			q->bak = -1;
+		} else {
+			ctl_err_prefix(err, "%s could not be removed again (%s); after",
+				       path, strerror(errno));
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		tmp_remove(p[i].tmp);
+		tmp_remove(p[i].bak);
+	}
+	if (held)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (size_t i = 0; ok && i < n; i++)
+		sync_dir(files[i].path);
+	free(p);
+	return ok;
+}
+
+int ctl_write_atomic(struct ctl_err *err, const char *path,
+		     const uint8_t *data, size_t len, unsigned mode)
+{
+	const struct ctl_out_file f = { path, data, len, mode };
+
+	return ctl_write_atomic_set(err, &f, 1);
+}
+
+int ctl_secret_protect(struct ctl_err *err)
+{
+	static const struct rlimit none = { 0, 0 };
+
+	/*
+	 * Not dumpable: no core file even where fs.suid_dumpable would
+	 * write one, no ptrace attach by the same user, /proc/PID/mem and
+	 * /proc/PID/environ for root only. RLIMIT_CORE 0, hard too, so that
+	 * nothing in the process can raise it again.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    setrlimit(RLIMIT_CORE, &none) != 0)
+		return ctl_err_set(err, CTL_E_INTERNAL,
+				   "cannot forbid core dumps before reading a secret: %s",
+				   strerror(errno));
+	return 1;
+}
+
+/*
+ * secret_take is the one policy for a secret, wherever it comes from (the
+ * environment, a file, the prompt): exactly one final "\n" or "\r\n" is
+ * dropped, as a CI secret, `echo >file` or the Enter key leave it; any
+ * other control character (a second line, a lone CR, a tab, a NUL, DEL)
+ * and a space at either end are refused, because a token would count
+ * such a PIN as one more wrong attempt. s holds *n bytes and room for a
+ * NUL; it is cut in place. The message names what, never the secret.
+ */
+static int secret_take(struct ctl_err *err, char *s, size_t *n,
+		       const char *what)
+{
+	size_t len = *n;
+
+	if (len > 0 && s[len - 1] == '\n') {
+		len--;
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return ctl_err_set(err, CTL_E_USAGE,
+					   "%s holds a control character other than one final line end; nothing was tried",
+					   what);
+	if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s begins or ends with a space; nothing was tried",
+				   what);
+	s[len] = '\0';
+	*n = len;
+	return 1;
+}
+
+/*
+ * env_block finds the environment strings the kernel gave the process,
+ * what /proc/PID/environ shows: fields 50 and 51 (env_start, env_end) of
+ * /proc/self/stat. 0 if that cannot be read.
+ */
+static int env_block(char **out_start, char **out_end)
+{
+	char buf[4096], *p, *q;
+	unsigned long long v[2] = { 0, 0 };
+	ssize_t n = 0, r;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field;
+
+	if (fd < 0)
+		return 0;
+	while ((size_t)n < sizeof(buf) - 1 &&
+	       ((r = read(fd, buf + n, sizeof(buf) - 1 - (size_t)n)) > 0 ||
+		(r < 0 && errno == EINTR)))
+		n += r > 0 ? r : 0;
+	close(fd);
+	buf[n] = '\0';
+	/* The command name, field 2, may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	for (field = 3, p++; field <= 51; field++) {
+		unsigned long long x;
+
+		while (*p == ' ')
+			p++;
+		errno = 0;
+		x = strtoull(p, &q, 10);
+		if (field > 3 && (q == p || errno != 0))
+			return 0;
+		if (field == 3)
+			q = p + strcspn(p, " ");
+		if (field >= 50)
+			v[field - 50] = x;
+		p = q;
+	}
+	if (v[0] == 0 || v[1] <= v[0])
+		return 0;
+	*out_start = (char *)(uintptr_t)v[0];
+	*out_end = (char *)(uintptr_t)v[1];
+	return 1;
+}
+
+/*
+ * env_remove makes every name=... vanish. Overwriting the value in place
+ * would leave the name and the value's length in /proc/PID/environ, so a
+ * string in the kernel's environment block is removed from the block:
+ * the later strings move down over it, the environ[] pointers into the
+ * moved part follow, and the freed tail is zeroed. A string that setenv
+ * made lies elsewhere and is only wiped. Caveats: the block is shared
+ * with nothing but environ[], yet a pointer that getenv returned earlier
+ * to a later variable now points elsewhere, and another thread reading
+ * the environment meanwhile would race: call this before any thread
+ * starts and keep no getenv() result across it (copy it).
+ */
+extern char **environ;
+
+static void env_remove(const char *name)
+{
+	size_t nl = strlen(name);
+	char *start = NULL, *end = NULL;
+	int have = env_block(&start, &end);
+
+	for (;;) {
+		char **hit = NULL, *s;
+		size_t len;
+
+		/* The highest first: moving it shifts no other hit. */
+		for (char **e = environ; e != NULL && *e != NULL; e++)
+			if (strncmp(*e, name, nl) == 0 && (*e)[nl] == '=' &&
+			    (hit == NULL || *e > *hit))
+				hit = e;
+		if (hit == NULL)
+			break;
+		s = *hit;
+		/* Out of environ[] first, as unsetenv(3) does it. */
+		do
+			hit[0] = hit[1];
+		while (*hit++ != NULL);
+		len = strlen(s) + 1;
+		burn(s, len);
+		if (!have || s < start || s + len > end)
+			continue;
+		memmove(s, s + len, (size_t)(end - (s + len)));
+		for (char **e = environ; *e != NULL; e++)
+			if (*e > s && *e < end)
+				*e -= len;
+		end -= len;
+		burn(end, len);
+	}
+}
+
 /* The signal that interrupted a secret prompt, re-raised once echo is back. */
 static volatile sig_atomic_t prompt_signal;
 
@@ -203,10 +700,11 @@ static void on_prompt_signal(int sig)
 }
 
 /*
- * read_line reads one line from fd into buf (NUL-terminated, without the
- * newline). Returns its length, -1 on EOF before a newline, -2 if the
- * line does not fit (the rest of it is read and dropped), -3 on an error
- * or a signal. Byte by byte: no stdio buffer keeps a copy of the secret.
+ * read_line reads one line from fd into buf, NUL-terminated, with its
+ * "\n" (so that secret_take applies the one policy to it). Returns its
+ * length, -1 on EOF before any byte, -2 if the line does not fit (the
+ * rest of it is read and dropped), -3 on an error or a signal. Byte by
+ * byte: no stdio buffer keeps a copy of the secret.
  */
 static ssize_t read_line(int fd, char *buf, size_t cap)
 {
@@ -223,12 +721,12 @@ static ssize_t read_line(int fd, char *buf, size_t cap)
 			return -1;
 		if (r == 0)
 			break;
-		if (c == '\n' || c == '\r')
-			break;
 		if (n + 1 < cap)
 			buf[n++] = c;
 		else
 			too_long = 1;
+		if (c == '\n')
+			break;
 	}
 	buf[n] = '\0';
 	return too_long ? -2 : (ssize_t)n;
@@ -238,27 +736,33 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 		      const char *env_name)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	const char *env = env_name != NULL ? getenv(env_name) : NULL;
+	const char *env;
 	struct sigaction sa, old_sa[sizeof(sigs) / sizeof(sigs[0])];
 	struct termios old, quiet;
-	char buf[1024];
+	char buf[1025];
 	char *s = NULL;
 	ssize_t n;
+	size_t len;
 	int fd, echo_off = 0;
 
+	if (!ctl_secret_protect(err))
+		return NULL;
+	env = env_name != NULL ? getenv(env_name) : NULL;
 	if (env != NULL) {
-		s = strdup(env);
+		/* Taken once, whatever happens next: copied, then removed. */
+		len = strlen(env);
+		s = malloc(len + 1);
+		if (s != NULL)
+			memcpy(s, env, len + 1);
+		env_remove(env_name);
 		if (s == NULL) {
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 			return NULL;
 		}
-		/*
-		 * Taken once: wipe the value where the environment keeps it
-		 * (for a variable we were started with, that is also what
-		 * /proc/PID/environ shows) and drop the variable.
-		 */
-		burn((char *)env, strlen(env));
-		unsetenv(env_name);
+		if (!secret_take(err, s, &len, env_name)) {
+			burn_free(s, strlen(s));
+			return NULL;
+		}
 		return s;
 	}
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -293,14 +797,16 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 	close(fd);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &old_sa[i], NULL);
-	if (n >= 0) {
+	len = n >= 0 ? (size_t)n : 0;
+	if (n >= 0 && secret_take(err, buf, &len, "the secret typed")) {
 		s = strdup(buf);
 		if (s == NULL)
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 	} else if (n == -2) {
+		/* Room for 1,023 characters and the line end. */
 		ctl_err_set(err, CTL_E_USAGE, "the secret is longer than %zu characters; nothing was tried",
-			    sizeof(buf) - 1);
-	} else {
+			    sizeof(buf) - 2);
+	} else if (n < 0) {
 		ctl_err_set(err, CTL_E_USAGE, "no secret entered");
 	}
 	burn(buf, sizeof(buf));
@@ -320,11 +826,13 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 char *ctl_read_secret_file(struct ctl_err *err, const char *path)
 {
 	char buf[SECRET_FILE_MAX + 1];
-	size_t len = 0, line;
+	size_t len = 0;
 	char *s = NULL;
 	struct stat st;
 	int fd;
 
+	if (!ctl_secret_protect(err))
+		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		ctl_err_set(err, CTL_E_IO, "%s: cannot open: %s", path,
@@ -362,20 +870,15 @@ char *ctl_read_secret_file(struct ctl_err *err, const char *path)
 			    SECRET_FILE_MAX);
 		goto out;
 	}
-	/* The first line only: a trailing CR/LF is not part of the secret. */
-	for (line = 0; line < len && buf[line] != '\n' && buf[line] != '\r';)
-		line++;
-	if (memchr(buf, '\0', line) != NULL) {
-		ctl_err_set(err, CTL_E_FORMAT, "%s: contains a NUL", path);
+	/* The whole file is the secret and one line end, nothing more. */
+	if (!secret_take(err, buf, &len, path))
 		goto out;
-	}
-	s = malloc(line + 1);
+	s = malloc(len + 1);
 	if (s == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		goto out;
 	}
-	memcpy(s, buf, line);
-	s[line] = '\0';
+	memcpy(s, buf, len + 1);
 out:
 	burn(buf, sizeof(buf));
 	close(fd);

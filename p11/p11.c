@@ -13,7 +13,9 @@
  *   without an ENGINE; it must be freed before the module is unloaded.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include <openssl/err.h>
 #include <p11-kit/pkcs11.h>
 
+#include "ctlsign/text.h"
 #include "p11.h"
 #include "util.h"
 
@@ -34,6 +37,7 @@ struct p11 {
 	int loaded;
 	int refs;
 	char *module;
+	void *dl;            /* our dlopen of the module, for its checks */
 };
 
 /* URIs */
@@ -108,6 +112,9 @@ static int path_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
 		return set_str(err, &u->model, v, vlen, "model=");
 	if (IS("object"))
 		return set_str(err, &u->object, v, vlen, "object=");
+	if (IS("pin-value"))
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "pin-value= puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
 	if (IS("id")) {
 		if (u->has_id)
 			return ctl_err_set(err, CTL_E_USAGE, "id= given twice");
@@ -178,14 +185,11 @@ static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
 		const char *eq = memchr(s, '=', len);
 
 		if (len > 0) {
-			/* A query segment may be a mistyped secret: not echoed. */
-			if ((eq == NULL || eq == s) && sep == '&')
-				return ctl_err_set(err, CTL_E_USAGE,
-						   "a query attribute is not name=value");
+			/* Any segment may be a mistyped secret: not echoed. */
 			if (eq == NULL || eq == s)
 				return ctl_err_set(err, CTL_E_USAGE,
-						   "'%.*s' is not name=value",
-						   (int)len, s);
+						   "a %s attribute is not name=value",
+						   sep == '&' ? "query" : "path");
 			if (!fn(u, err, s, (size_t)(eq - s), eq + 1,
 				len - (size_t)(eq - s) - 1))
 				return 0;
@@ -198,32 +202,60 @@ static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
 	return 1;
 }
 
+/* Whether an attribute's value may be shown in messages. */
+static int shown_attr(const char *s, size_t n, int query)
+{
+	static const char *const path[] = {
+		"token", "serial", "manufacturer", "model", "object", "id",
+		"type", "library-manufacturer", "library-description",
+		"library-version", "slot-manufacturer", "slot-description",
+		"slot-id",
+	};
+	static const char *const q[] = { "pin-source", "module-path",
+					 "module-name" };
+	const char *const *list = query ? q : path;
+	size_t count = query ? sizeof(q) / sizeof(q[0]) :
+			       sizeof(path) / sizeof(path[0]);
+
+	for (size_t i = 0; i < count; i++)
+		if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * The URI for messages, with the value of every query attribute but
- * pin-source=, module-path= and module-name= replaced by "***": a refused
- * pin-value=1234 (or a mistyped pin=1234) must not reach a log through
- * the message that refuses it.
+ * The URI for messages, in the path as in the query: the value of every
+ * attribute but those of shown_attr is replaced by "***", and so is a
+ * segment that is not name=value (unless it is a known name alone): a
+ * refused pin-value=1234, a mistyped pin=1234 or a PIN pasted as a
+ * segment of its own must not reach a log through the message that
+ * refuses it. A string that is not a URI and holds no '=', ';' or '?'
+ * (a label or a path given where a URI was meant) is shown as it is.
  */
 static char *redacted_copy(const char *s)
 {
-	const char *q = strchr(s, '?');
-	size_t cap = 2 * strlen(s) + 8, k;
+	size_t cap = 2 * strlen(s) + 8, k = 0;
 	char *out = malloc(cap);
+	int query = 0;
 
 	if (out == NULL)
 		return NULL;
-	k = q != NULL ? (size_t)(q - s) + 1 : strlen(s);
-	memcpy(out, s, k);
-	for (s = q != NULL ? q + 1 : s + k; q != NULL;) {
-		size_t len = strcspn(s, "&");
+	if (strncasecmp(s, "pkcs11:", 7) == 0) {
+		memcpy(out, s, 7);
+		k = 7;
+		s += 7;
+	} else if (strpbrk(s, "=;?") == NULL) {
+		memcpy(out, s, strlen(s) + 1);
+		return out;
+	}
+	for (;;) {
+		size_t len = strcspn(s, query ? "&" : ";?");
 		const char *eq = memchr(s, '=', len);
-		size_t keep = eq == NULL ? 0 : (size_t)(eq - s) + 1;
+		size_t name = eq != NULL ? (size_t)(eq - s) : len;
+		size_t keep = shown_attr(s, name, query) ? len :
+			      eq != NULL ? name + 1 : 0;
 
-		if ((keep == 11 && memcmp(s, "pin-source=", 11) == 0) ||
-		    (keep == 12 && memcmp(s, "module-path=", 12) == 0) ||
-		    (keep == 12 && memcmp(s, "module-name=", 12) == 0))
-			keep = len;
-		/* Each segment grows by 3 bytes at most: cap holds it. */
+		/* A segment grows by 2 bytes at most: cap holds them all. */
 		memcpy(out + k, s, keep);
 		k += keep;
 		if (keep < len) {
@@ -232,7 +264,9 @@ static char *redacted_copy(const char *s)
 		}
 		if (s[len] == '\0')
 			break;
-		out[k++] = '&';
+		if (s[len] == '?')
+			query = 1;
+		out[k++] = s[len];
 		s += len + 1;
 	}
 	out[k] = '\0';
@@ -285,54 +319,10 @@ void p11_uri_cleanup(struct p11_uri *u)
 
 /* Terminal-safe text */
 
-/* Length of the valid UTF-8 sequence at s (code point in *cp), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
-{
-	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 :
-		   s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
-		   s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-	unsigned long c = n == 1 ? s[0] : n == 2 ? s[0] & 0x1fu :
-			  n == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
-
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	/* Overlong, surrogate or beyond Unicode: not valid UTF-8. */
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c < 0xe000))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return n;
-}
-
+/* The one policy for untrusted text lives in the engine (ctlsign/text.h). */
 const char *p11_printable(char *out, size_t out_len, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t k = 0;
-
-	while (*p != '\0') {
-		unsigned long c = 0;
-		size_t n = utf8_seq(p, &c);
-		/* C0, DEL, C1 and the bidi overrides drive or fool a terminal. */
-		int bad = n == 0 || c < 0x20 || (c >= 0x7f && c < 0xa0) ||
-			  (c >= 0x202a && c <= 0x202e) ||
-			  (c >= 0x2066 && c <= 0x2069);
-		size_t w = bad ? 1 : n;
-
-		if (k + w >= out_len)
-			break;
-		if (bad)
-			out[k] = '?';
-		else
-			memcpy(out + k, p, n);
-		k += w;
-		p += n != 0 ? n : 1;
-	}
-	if (out_len > 0)
-		out[k] = '\0';
-	return out;
+	return ctl_text_cstr(out, out_len, s);
 }
 
 /* Module and slots */
@@ -359,6 +349,122 @@ const char *p11_default_module(void)
 		if (access(known[i], R_OK) == 0)
 			return known[i];
 	return NULL;
+}
+
+/*
+ * The functions libp11 0.4.12 may call, each through the module's list
+ * without looking whether it is there (measured on its source): one NULL
+ * among them is a crash later, in the middle of a build.
+ */
+#define CK_FN(f) { #f, offsetof(CK_FUNCTION_LIST, f) }
+static const struct {
+	const char *name;
+	size_t off;
+} libp11_needs[] = {
+	CK_FN(C_Initialize), CK_FN(C_Finalize), CK_FN(C_GetInfo),
+	CK_FN(C_GetSlotList), CK_FN(C_GetSlotInfo), CK_FN(C_GetTokenInfo),
+	CK_FN(C_OpenSession), CK_FN(C_CloseAllSessions), CK_FN(C_Login),
+	CK_FN(C_Logout), CK_FN(C_FindObjectsInit), CK_FN(C_FindObjects),
+	CK_FN(C_FindObjectsFinal), CK_FN(C_GetAttributeValue),
+	CK_FN(C_SignInit), CK_FN(C_Sign), CK_FN(C_DecryptInit),
+	CK_FN(C_Decrypt), CK_FN(C_EncryptInit), CK_FN(C_Encrypt),
+	CK_FN(C_CreateObject), CK_FN(C_DestroyObject),
+	CK_FN(C_GenerateKeyPair), CK_FN(C_DeriveKey),
+	CK_FN(C_GenerateRandom), CK_FN(C_SeedRandom), CK_FN(C_InitPIN),
+	CK_FN(C_InitToken), CK_FN(C_SetPIN),
+};
+#undef CK_FN
+
+/* More slots than any reader or HSM has: an answer this big is garbage. */
+#define MAX_SLOTS 1024
+
+/*
+ * check_module loads module and asks it the questions libp11 will ask
+ * first, checking each answer that libp11 would trust: a function list
+ * that exists, of Cryptoki 2.x or 3.x, with every function libp11 calls,
+ * and a slot list that initializes and has a sane length. A broken
+ * module is then one error naming it (CTL_E_TOKEN), not a crash inside
+ * libp11. The handle stays open (p->dl) until the module is unloaded.
+ */
+static int check_module(struct p11 *p, struct ctl_err *err, const char *module)
+{
+	CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = NULL;
+	CK_FUNCTION_LIST_PTR fl = NULL;
+	CK_C_INITIALIZE_ARGS args;
+	CK_SLOT_ID ids[MAX_SLOTS];
+	CK_ULONG n = 0;
+	CK_RV rv;
+	int started, ok = 0;
+
+	p->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	if (p->dl == NULL) {
+		const char *why = dlerror();
+
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: cannot load the PKCS#11 module: %s", module,
+				   why != NULL ? why : "dlopen failed");
+	}
+	*(void **)&get = dlsym(p->dl, "C_GetFunctionList");
+	if (get == NULL)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: not a PKCS#11 module (no C_GetFunctionList)",
+				   module);
+	rv = get(&fl);
+	if (rv != CKR_OK)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: broken PKCS#11 module: C_GetFunctionList failed (PKCS#11 error 0x%lx)",
+				   module, (unsigned long)rv);
+	if (fl == NULL)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: broken PKCS#11 module: C_GetFunctionList gave no function list",
+				   module);
+	if (fl->version.major != 2 && fl->version.major != 3)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: broken PKCS#11 module: Cryptoki version %u.%u (2.x or 3.x expected)",
+				   module, fl->version.major, fl->version.minor);
+	for (size_t i = 0; i < sizeof(libp11_needs) / sizeof(libp11_needs[0]); i++) {
+		void (*fn)(void);
+
+		memcpy(&fn, (const char *)fl + libp11_needs[i].off, sizeof(fn));
+		if (fn == NULL)
+			return ctl_err_set(err, CTL_E_TOKEN,
+					   "%s: broken PKCS#11 module: it has no %s",
+					   module, libp11_needs[i].name);
+	}
+	/* As libp11 initializes: the module's own locking, no callbacks. */
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = fl->C_Initialize(&args);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: the PKCS#11 module does not start: C_Initialize failed (PKCS#11 error 0x%lx)",
+				   module, (unsigned long)rv);
+	/*
+	 * Finalized again only if we started it: when another context in
+	 * the process has it started, finalizing would end theirs.
+	 */
+	started = rv == CKR_OK;
+	if ((rv = fl->C_GetSlotList(CK_FALSE, NULL, &n)) != CKR_OK)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: cannot list the slots: C_GetSlotList failed (PKCS#11 error 0x%lx)",
+			    module, (unsigned long)rv);
+	else if (n > MAX_SLOTS)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: broken PKCS#11 module: C_GetSlotList reports %lu slots (at most %d expected)",
+			    module, (unsigned long)n, MAX_SLOTS);
+	else if ((rv = fl->C_GetSlotList(CK_FALSE, ids, &n)) != CKR_OK)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: cannot list the slots: C_GetSlotList failed (PKCS#11 error 0x%lx)",
+			    module, (unsigned long)rv);
+	else if (n > MAX_SLOTS)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "%s: broken PKCS#11 module: C_GetSlotList wrote %lu slots into room for %d",
+			    module, (unsigned long)n, MAX_SLOTS);
+	else
+		ok = 1;
+	if (started)
+		(void)fl->C_Finalize(NULL);
+	return ok;
 }
 
 struct p11 *p11_open(struct ctl_err *err, const char *module)
@@ -390,6 +496,8 @@ struct p11 *p11_open(struct ctl_err *err, const char *module)
 			    strerror(errno));
 		goto fail;
 	}
+	if (!check_module(p, err, module))
+		goto fail;
 	if (PKCS11_CTX_load(p->ctx, module) != 0) {
 		ctl_err_openssl(err, CTL_E_TOKEN,
 				"%s: cannot load the PKCS#11 module", module);
@@ -424,6 +532,8 @@ void p11_free(struct p11 *p)
 	if (p->loaded)
 		PKCS11_CTX_unload(p->ctx);
 	PKCS11_CTX_free(p->ctx);
+	if (p->dl != NULL)
+		dlclose(p->dl);
 	free(p->module);
 	free(p);
 	/* libp11 leaves its reasons on the queue of a process that goes on. */

@@ -37,11 +37,13 @@ struct p11_uri {
 
 /*
  * p11_uri_parse parses s ("pkcs11:token=...;id=%01?pin-source=...").
- * Unknown path attributes and pin-value= (a PIN on the command line) are
- * refused with CTL_E_USAGE. text keeps the URI for messages with the
- * values of query attributes other than pin-source=, module-path= and
- * module-name= replaced by "***", so that no PIN typed into a URI is
- * repeated. On failure *out is left cleaned.
+ * Unknown attributes and pin-value= (a PIN on the command line), in the
+ * path or the query, are refused with CTL_E_USAGE. text keeps the URI
+ * for messages with "***" for the value of every attribute but the
+ * token, object and library ones of the path and pin-source=,
+ * module-path= and module-name= of the query, and for every segment that
+ * is not name=value, so that no PIN typed into a URI is repeated. On
+ * failure *out is left cleaned.
  */
 int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s);
 /* p11_uri_cleanup frees what p11_uri_parse allocated; safe twice. */
@@ -55,11 +57,12 @@ void p11_uri_cleanup(struct p11_uri *u);
 const char *p11_default_module(void);
 
 /*
- * p11_printable copies s (NULL: "") into out for printing: every control
- * character (C0, DEL, C1), bidi override and invalid UTF-8 byte becomes
- * '?', so that a label or name read from a module cannot drive or fool a
- * terminal. Truncated to fit out_len (> 0), on a character boundary.
- * Returns out.
+ * p11_printable copies s (NULL: "") into out for printing, made safe by
+ * the engine's one sanitizer (ctl_text_cstr, ctlsign/text.h): every
+ * control character (C0, DEL, C1), bidi control and invalid UTF-8 byte is
+ * shown as \xNN, so that a label or name read from a module cannot drive
+ * or fool a terminal. Truncated to fit out_len (> 0), never inside a
+ * character or an escape. Returns out.
  */
 const char *p11_printable(char *out, size_t out_len, const char *s);
 
@@ -67,7 +70,12 @@ struct p11;
 
 /*
  * p11_open loads module (NULL: p11_default_module) and enumerates its
- * slots. Returns NULL with err set (CTL_E_TOKEN) on failure. The handle
+ * slots. Before libp11 gets the module, it is loaded and questioned
+ * here: C_GetFunctionList must exist and give a Cryptoki 2.x or 3.x list
+ * with every function libp11 calls, C_Initialize must succeed and
+ * C_GetSlotList must answer at most 1024 slots; a module that fails is
+ * an error naming it, not a crash in libp11. Returns NULL with err set
+ * (CTL_E_TOKEN) on failure. The handle
  * is reference counted: p11_ref adds one, p11_free drops one.
  */
 struct p11 *p11_open(struct ctl_err *err, const char *module);
@@ -105,10 +113,12 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
  * p11_login logs in to slot's token as the user, under the PIN policy:
  * a locked PIN stops; a PIN on its final try stops unless final_try;
  * a token with a PIN pad (protected authentication path) gets no PIN.
- * Otherwise the PIN comes from u's pin-source= file (its first line; a
- * regular file of at most 1 KiB that no other user can read or change),
- * else CTLSIGN_PIN, else a no-echo prompt on the terminal, and is wiped
- * right after use. An empty PIN is never tried.
+ * Otherwise the PIN comes from u's pin-source= file (the PIN and at most
+ * one line end; a regular file of at most 1 KiB that no other user can
+ * read or change), else CTLSIGN_PIN, else a no-echo prompt on the
+ * terminal, under the one secret policy of ctl_read_secret (a refused
+ * PIN is CTL_E_USAGE, nothing tried), and is wiped right after use. An
+ * empty PIN is never tried.
  * The flags read are those of the enumeration at p11_open (libp11 takes
  * them once), which happens in the same process just before. After a
  * wrong PIN the message says what the token reports now (attempts left).

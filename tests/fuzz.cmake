@@ -87,5 +87,6 @@ if(CTLSIGN_FUZZ)
                         ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/config-seeds
                         SOURCES ${fuzz_sources} ${CMAKE_SOURCE_DIR}/cluster/config.c
                         LIBS PkgConfig::INIH PkgConfig::LIBSSH)
+    target_include_directories(fuzz_config PRIVATE ${CMAKE_SOURCE_DIR}/cluster)
   endif()
 endif()

@@ -3,6 +3,9 @@
  * overrides, and a table of hostile files that must each fail with a
  * message naming the line, never silently change where a file goes.
  */
+#define _GNU_SOURCE /* nftw */
+#include <ftw.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -36,12 +40,20 @@ static int setup(void **state)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path) != 0 ? -1 : 0;
+}
+
+/* The tests leave FIFOs, directories and links behind: remove it all. */
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->path);
-	rmdir(f->dir);
+	chmod(f->dir, 0700);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
 }
@@ -131,6 +143,15 @@ static void test_hostile(void **state)
 		{ "[node a]\nhost = h\nhost = i\n", "line 3: host given twice", CTL_E_USAGE },
 		{ "[node ../x]\nhost = h\n", "bad node name", CTL_E_USAGE },
 		{ "[node a]\ncli_user = u\n", "node a: no host", CTL_E_USAGE },
+		/* Empty values that would name a directory or nothing (found
+		 * by fuzz_config). */
+		{ "[node a]\nhost =\ncli_user = u\n", "node a: no host", CTL_E_USAGE },
+		{ "[cluster]\nknown_hosts =\n[node a]\nhost = h\ncli_user = u\n",
+		  "known_hosts is empty", CTL_E_USAGE },
+		{ "[cluster]\ntftp_root =\n[node a]\nhost = h\ncli_user = u\n",
+		  "node a: empty tftp_root or tftp_host", CTL_E_USAGE },
+		{ "[node a]\nhost = h\ncli_user = u\ntftp_host =\n",
+		  "node a: empty tftp_root or tftp_host", CTL_E_USAGE },
 		{ "[node a]\nhost = h\n", "needs cli_user or sftp_user", CTL_E_USAGE },
 		{ "[node a]\nhost = h\ncli_user = u\nport = 0\n", "node a: bad port", CTL_E_USAGE },
 		{ "[node a]\nhost = h\ncli_user = u\nport = 22x\n", "node a: bad port", CTL_E_USAGE },
@@ -223,12 +244,21 @@ static void test_tftp_url(void **state)
  * names) never brings a newline or a terminal escape into a message. */
 static void test_printable(void **state)
 {
-	char s[] = "rename refused\n\x1b[2Jctlsign: all good\r\x7f\tok \xc3\xa9";
+	char s[128] = "rename refused\n\x1b[2Jctlsign: all good\r\x7f\tok \xc3\xa9";
+	/* C1 CSI, a bidi override and isolate, a byte that is not UTF-8. */
+	char c1[64] = "sub1\xc2\x9b" "2J\xe2\x80\xae\xe2\x81\xa6x\xff";
+	char small[6] = "abc\x1b" "d";
 
 	(void)state;
-	cl_printable(s);
-	assert_string_equal(s, "rename refused??[2Jctlsign: all good???ok \xc3\xa9");
-	cl_printable(NULL);
+	cl_printable(s, sizeof(s));
+	assert_string_equal(s, "rename refused\\x0a\\x1b[2Jctlsign: all good"
+			       "\\x0d\\x7f\\x09ok \xc3\xa9");
+	cl_printable(c1, sizeof(c1));
+	assert_string_equal(c1, "sub1\\xc2\\x9b2J\\xe2\\x80\\xae\\xe2\\x81\\xa6x\\xff");
+	/* Escapes grow the text: cut to the buffer, never inside one. */
+	cl_printable(small, sizeof(small));
+	assert_string_equal(small, "abc");
+	cl_printable(NULL, 4);
 }
 
 static void test_missing_file(void **state)
@@ -240,6 +270,265 @@ static void test_missing_file(void **state)
 	ctl_err_init(&err);
 	assert_int_equal(cl_config_load(&cfg, &err, f->path), 0);
 	assert_int_equal(err.code, CTL_E_IO);
+}
+
+/*
+ * A config that is not a regular file is refused at once: a FIFO used
+ * to block the command forever waiting for a writer (the alarm turns a
+ * hang back into a failure), a directory failed only when read.
+ */
+static void test_config_not_regular(void **state)
+{
+	struct fixture *f = *state;
+	struct cl_config cfg;
+	struct ctl_err err;
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	ctl_err_init(&err);
+	alarm(10);
+	assert_false(cl_config_load(&cfg, &err, f->path));
+	alarm(0);
+	assert_int_equal(err.code, CTL_E_IO);
+	assert_non_null(strstr(err.msg, f->path));
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_int_equal(cfg.nnodes, 0);
+	unlink(f->path);
+
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	ctl_err_init(&err);
+	assert_false(cl_config_load(&cfg, &err, f->path));
+	assert_int_equal(err.code, CTL_E_IO);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+
+	/* A symbolic link to a regular file is followed (the object read
+	 * is checked, not the name). */
+	rmdir(f->path);
+	write_conf(f, "[node a]\nhost = h\ncli_user = u\n");
+	{
+		char link[160];
+
+		snprintf(link, sizeof(link), "%s/link.conf", f->dir);
+		assert_int_equal(symlink("cluster.conf", link), 0);
+		ctl_err_init(&err);
+		assert_true(cl_config_load(&cfg, &err, link));
+		cl_config_cleanup(&cfg);
+	}
+}
+
+/* The size bound: 1 MiB is read, one byte more is refused unread. */
+static void test_config_size(void **state)
+{
+	static const char head[] = "[node a]\nhost = h\ncli_user = u\n";
+	const size_t max = 1024 * 1024;
+	struct fixture *f = *state;
+	struct cl_config cfg;
+	struct ctl_err err;
+	char *text = malloc(max + 1);
+
+	assert_non_null(text);
+	/* Comment lines of 99 bytes after the node. */
+	memset(text, ';', max + 1);
+	memcpy(text, head, sizeof(head) - 1);
+	for (size_t i = sizeof(head) - 1 + 99; i < max + 1; i += 100)
+		text[i] = '\n';
+	for (size_t len = max - 1; len <= max + 1; len++) {
+		FILE *fp = fopen(f->path, "wb");
+
+		assert_non_null(fp);
+		assert_int_equal(fwrite(text, 1, len, fp), len);
+		fclose(fp);
+		ctl_err_init(&err);
+		if (len <= max) {
+			if (!cl_config_load(&cfg, &err, f->path))
+				fail_msg("%zu bytes refused: %s", len, err.msg);
+			assert_int_equal(cfg.nnodes, 1);
+			cl_config_cleanup(&cfg);
+			/* The same text from memory. */
+			ctl_err_init(&err);
+			assert_true(cl_config_parse_buffer(&cfg, &err, f->path, text, len));
+			cl_config_cleanup(&cfg);
+		} else {
+			assert_false(cl_config_load(&cfg, &err, f->path));
+			assert_int_equal(ctl_exit_code(err.code), 2);
+			assert_non_null(strstr(err.msg, f->path));
+			assert_non_null(strstr(err.msg, "larger than"));
+			ctl_err_init(&err);
+			assert_false(cl_config_parse_buffer(&cfg, &err, f->path, text, len));
+			assert_int_equal(ctl_exit_code(err.code), 2);
+			assert_non_null(strstr(err.msg, "larger than"));
+		}
+	}
+	free(text);
+}
+
+/* The buffer entry (the fuzzer's): not NUL-terminated, names the file. */
+static void test_parse_buffer(void **state)
+{
+	static const char text[] = "[node a]\nhost = h\ncli_user = u\n"
+				   "identity = k\n" "[node b]\nhost = \0i\n";
+	struct cl_config cfg;
+	struct ctl_err err;
+
+	(void)state;
+	ctl_err_init(&err);
+	assert_true(cl_config_parse_buffer(&cfg, &err, "/etc/ctlsign/c.conf", text, 31));
+	assert_string_equal(cfg.path, "/etc/ctlsign/c.conf");
+	assert_string_equal(cfg.known_hosts, "/etc/ctlsign/known_hosts");
+	assert_int_equal(cfg.nnodes, 1);
+	cl_config_cleanup(&cfg);
+	ctl_err_init(&err);
+	assert_false(cl_config_parse_buffer(&cfg, &err, "mem.conf", text,
+					    sizeof(text) - 1));
+	assert_string_equal(err.msg, "mem.conf: line 6: NUL byte");
+	ctl_err_init(&err);
+	assert_false(cl_config_parse_buffer(&cfg, &err, "mem.conf", "", 0));
+	assert_non_null(strstr(err.msg, "no [node NAME] section"));
+	assert_null(cfg.nodes);
+}
+
+/* known_hosts: the fixture's directory (0700, ours) holds it. */
+static void kh_path(const struct fixture *f, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/known_hosts", f->dir);
+}
+
+static void kh_write(const char *path, unsigned mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs("[127.0.0.2]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHb1\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* kh_refused: the check fails with code and a message holding each of
+ * the NULL-terminated texts. */
+static void kh_refused(const char *path, enum ctl_code code, ...)
+{
+	struct ctl_err err;
+	char *real = (char *)"unset";
+	const char *want;
+	va_list ap;
+
+	ctl_err_init(&err);
+	alarm(10);
+	if (cl_known_hosts_check(&err, path, &real))
+		fail_msg("%s accepted", path);
+	alarm(0);
+	assert_null(real);
+	assert_int_equal(err.code, code);
+	assert_null(strchr(err.msg, '\n'));
+	va_start(ap, code);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		if (strstr(err.msg, want) == NULL)
+			fail_msg("'%s' lacks '%s'", err.msg, want);
+	va_end(ap);
+}
+
+static void test_known_hosts_ok(void **state)
+{
+	struct fixture *f = *state;
+	char kh[160], real_dir[PATH_MAX], want[PATH_MAX + 32], link[160];
+	struct ctl_err err;
+	char *real = NULL;
+
+	kh_path(f, kh, sizeof(kh));
+	assert_non_null(realpath(f->dir, real_dir));
+	snprintf(want, sizeof(want), "%s/known_hosts", real_dir);
+	/* No file yet: fine (every key is then unknown); the path libssh
+	 * gets is absolute and free of symbolic links. */
+	ctl_err_init(&err);
+	assert_true(cl_known_hosts_check(&err, kh, &real));
+	assert_string_equal(real, want);
+	free(real);
+	kh_write(kh, 0644);
+	ctl_err_init(&err);
+	assert_true(cl_known_hosts_check(&err, kh, &real));
+	assert_string_equal(real, want);
+	free(real);
+	/* A link is resolved: libssh reads the file that was checked. */
+	snprintf(link, sizeof(link), "%s/kh-link", f->dir);
+	assert_int_equal(symlink(kh, link), 0);
+	ctl_err_init(&err);
+	assert_true(cl_known_hosts_check(&err, link, &real));
+	assert_string_equal(real, want);
+	free(real);
+	assert_true(cl_known_hosts_check(&err, link, NULL));
+}
+
+static void test_known_hosts_modes(void **state)
+{
+	struct fixture *f = *state;
+	char kh[160], sub[160], link[160];
+
+	kh_path(f, kh, sizeof(kh));
+	kh_write(kh, 0664);
+	kh_refused(kh, CTL_E_USAGE, kh, "writable by group or others",
+		   "chmod go-w ", NULL);
+	kh_write(kh, 0646);
+	kh_refused(kh, CTL_E_USAGE, kh, "writable by group or others",
+		   "chmod go-w ", NULL);
+	kh_write(kh, 0600);
+	/* Its directory: another user could replace the file or (with no
+	 * file yet) plant one; a sticky bit does not stop the latter. */
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	kh_refused(kh, CTL_E_USAGE, "directory", "writable by group or others",
+		   "chmod go-w ", NULL);
+	assert_int_equal(chmod(f->dir, 01777), 0);
+	kh_refused(kh, CTL_E_USAGE, "directory", "chmod go-w ", NULL);
+	unlink(kh);
+	kh_refused(kh, CTL_E_USAGE, "directory", "chmod go-w ", NULL);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	/* Through a link, the directory that counts is the target's. */
+	snprintf(sub, sizeof(sub), "%s/shared", f->dir);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	snprintf(sub, sizeof(sub), "%s/shared/kh", f->dir);
+	kh_write(sub, 0644);
+	snprintf(link, sizeof(link), "%s/kh-link", f->dir);
+	assert_int_equal(symlink(sub, link), 0);
+	kh_refused(link, CTL_E_USAGE, "shared", "chmod go-w ", NULL);
+	/* A link to nothing: libssh would follow it to wherever it points
+	 * once someone creates that. */
+	unlink(link);
+	assert_int_equal(symlink("/nonexistent/ctlsign-kh", link), 0);
+	kh_refused(link, CTL_E_USAGE, link, "symbolic link", NULL);
+}
+
+static void test_known_hosts_owner(void **state)
+{
+	struct fixture *f = *state;
+	char kh[160];
+
+	if (geteuid() != 0) {
+		print_message("skip: needs root to give a file to nobody\n");
+		skip();
+	}
+	kh_path(f, kh, sizeof(kh));
+	kh_write(kh, 0644);
+	assert_int_equal(chown(kh, 65534, 65534), 0);
+	kh_refused(kh, CTL_E_USAGE, kh, "owned by uid 65534", "chown ", NULL);
+	assert_int_equal(chown(kh, 0, 0), 0);
+	assert_true(cl_known_hosts_check(NULL, kh, NULL));
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	kh_refused(kh, CTL_E_USAGE, "directory", "owned by uid 65534", NULL);
+	assert_int_equal(chown(f->dir, 0, 0), 0);
+}
+
+/* Not a regular file: a FIFO answers at once, never waits for a writer. */
+static void test_known_hosts_not_regular(void **state)
+{
+	struct fixture *f = *state;
+	char kh[160];
+
+	kh_path(f, kh, sizeof(kh));
+	assert_int_equal(mkfifo(kh, 0600), 0);
+	kh_refused(kh, CTL_E_IO, kh, "not a regular file", NULL);
+	unlink(kh);
+	assert_int_equal(mkdir(kh, 0700), 0);
+	kh_refused(kh, CTL_E_IO, kh, "not a regular file", NULL);
+	kh_refused("/dev/null", CTL_E_IO, "/dev/null", "not a regular file", NULL);
 }
 
 static void test_password_auth(void **state)
@@ -265,6 +554,13 @@ int main(void)
 		cmocka_unit_test(test_tftp_url),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_not_regular, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_size, setup, teardown),
+		cmocka_unit_test(test_parse_buffer),
+		cmocka_unit_test_setup_teardown(test_known_hosts_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_hosts_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_hosts_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_hosts_not_regular, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

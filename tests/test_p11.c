@@ -55,6 +55,8 @@ static void test_uri_hostile(void **state)
 		{ "pkcs11:token", "is not name=value" },
 		{ "pkcs11:=x", "is not name=value" },
 		{ "pkcs11:token=a?pin-value=1234", "PIN on the command line" },
+		{ "pkcs11:token=a;pin-value=1234", "PIN on the command line" },
+		{ "pkcs11:pin-value=1234;token=a", "PIN on the command line" },
 		{ "pkcs11:token=a?pin=1234", "unknown query attribute" },
 		{ "pkcs11:id=%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
@@ -90,6 +92,15 @@ static void test_uri_secret_not_echoed(void **state)
 		"pkcs11:token=a?S3cr3t",
 		"pkcs11:token=a?pin-value=S3cr3t&pin-value=S3cr3t",
 		"token=a?pin-value=S3cr3t", /* not even a pkcs11: URI */
+		/* In the path as in the query. */
+		"pkcs11:token=a;pin-value=S3cr3t",
+		"pkcs11:pin-value=S3cr3t",
+		"pkcs11:token=a;pin-value=S3cr3t;object=b?pin-source=/p",
+		"pkcs11:token=a;pin=S3cr3t",
+		"pkcs11:token=a;PIN-VALUE=S3cr3t",
+		"pkcs11:token=a;S3cr3t",
+		"pkcs11:S3cr3t?pin-source=/p",
+		"token=a;pin-value=S3cr3t",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -154,15 +165,15 @@ static void test_printable(void **state)
 		const char *in, *out;
 	} cases[] = {
 		{ "SAST-ADN0054f509", "SAST-ADN0054f509" },
-		{ "a\033[2Jb", "a?[2Jb" },
-		{ "a\rb\nc\td\177", "a?b?c?d?" },
-		{ "\302\233" "31m", "?31m" },           /* U+009B, the C1 CSI */
-		{ "a\233" "31m", "a?31m" },              /* a lone 0x9b (Latin-1 CSI) */
+		{ "a\033[2Jb", "a\\x1b[2Jb" },
+		{ "a\rb\nc\td\177", "a\\x0db\\x0ac\\x09d\\x7f" },
+		{ "\302\233" "31m", "\\xc2\\x9b" "31m" },    /* U+009B, the C1 CSI */
+		{ "a\233" "31m", "a\\x9b" "31m" },         /* a lone 0x9b (Latin-1 CSI) */
 		{ "caf\303\251 \342\202\254", "caf\303\251 \342\202\254" }, /* UTF-8 kept */
-		{ "\342\200\256evil", "?evil" },          /* U+202E, right-to-left override */
-		{ "\300\257", "??" },                     /* overlong '/' */
-		{ "\355\240\200", "???" },                /* a surrogate */
-		{ "\342\202", "??" },                     /* truncated sequence */
+		{ "\342\200\256evil", "\\xe2\\x80\\xae" "evil" }, /* U+202E, right-to-left override */
+		{ "\300\257", "\\xc0\\xaf" },          /* overlong '/' */
+		{ "\355\240\200", "\\xed\\xa0\\x80" },   /* a surrogate */
+		{ "\342\202", "\\xe2\\x82" },          /* truncated sequence */
 		{ "", "" },
 	};
 	char out[64], small[5];
@@ -175,6 +186,7 @@ static void test_printable(void **state)
 	/* Truncated on a character boundary, never in the middle of one. */
 	assert_string_equal(p11_printable(small, sizeof(small), "abc\342\202\254"), "abc");
 	assert_string_equal(p11_printable(small, sizeof(small), "abcdefg"), "abcd");
+	assert_string_equal(p11_printable(small, sizeof(small), "a\033"), "a"); /* no half escape */
 }
 
 /* Every prefix of a full URI: parsed or refused, never read past its end. */
@@ -371,6 +383,38 @@ static void test_sign_through_softhsm(void **state)
 	p11_uri_cleanup(&u);
 }
 
+/*
+ * Broken modules (tests/p11/broken.c, test fixtures): refused with a
+ * message naming the module before libp11 sees them, never a crash. The
+ * kinds whose check needs no token (SoftHSM is not configured here);
+ * tests/p11/p11_secrets.sh tries them all, slot answers included.
+ */
+static void test_broken_modules(void **state)
+{
+	static const struct {
+		const char *path, *msg;
+	} mods[] = {
+		{ BROKEN_NULL_LIST, "gave no function list" },
+		{ BROKEN_LIST_ERROR, "C_GetFunctionList failed" },
+		{ BROKEN_NO_SYMBOL, "no C_GetFunctionList" },
+		{ BROKEN_NULL_SLOTLIST, "it has no C_GetSlotList" },
+		{ BROKEN_NULL_SIGN, "it has no C_Sign" },
+		{ BROKEN_VERSION, "Cryptoki version 0.1" },
+	};
+
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		assert_null(p11_open(&err, mods[i].path));
+		assert_int_equal(err.code, CTL_E_TOKEN);
+		if (strstr(err.msg, mods[i].path) == NULL ||
+		    strstr(err.msg, mods[i].msg) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", mods[i].path, err.msg,
+				 mods[i].msg);
+	}
+}
+
 static void test_missing_module(void **state)
 {
 	struct ctl_err err;
@@ -393,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_sast_and_names),
 		cmocka_unit_test(test_export_case_clash),
 		cmocka_unit_test(test_missing_module),
+		cmocka_unit_test(test_broken_modules),
 		cmocka_unit_test_setup_teardown(test_sign_through_softhsm,
 						hsm_setup, hsm_teardown),
 	};

@@ -264,7 +264,8 @@ int tokens_export(struct ctl_err *err, const struct tokens_list *l,
 		  void *arg)
 {
 	struct tokens_cert **todo = NULL;
-	char (*names)[256] = NULL;
+	struct ctl_out_file *files = NULL;
+	char (*names)[256] = NULL, (*paths)[4096] = NULL;
 	size_t n = 0, total = 0;
 	int ok = 0;
 
@@ -310,27 +311,36 @@ int tokens_export(struct ctl_err *err, const struct tokens_list *l,
 			    l->n == 0 ? "no" : "chosen", l->module);
 		goto done;
 	}
+	/* All or nothing: one set, every file or none replaced. */
+	files = calloc(n, sizeof(*files));
+	paths = calloc(n, sizeof(*paths));
+	if (files == NULL || paths == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < n; i++) {
-		char path[4096];
 		uint8_t *data = NULL;
 		size_t len = 0;
-		int wrote;
 
-		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
+		if (snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]) >=
+		    (int)sizeof(paths[i])) {
 			ctl_err_set(err, CTL_E_USAGE, "%s: path too long", dir);
 			goto done;
 		}
 		if (!encode(err, &data, &len, todo[i]->x509, pem))
 			goto done;
-		wrote = ctl_write_atomic(err, path, data, len, 0644);
-		OPENSSL_free(data);
-		if (!wrote)
-			goto done;
-		if (report != NULL)
-			report(path, todo[i], arg);
+		files[i] = (struct ctl_out_file){ paths[i], data, len, 0644 };
 	}
+	if (!ctl_write_atomic_set(err, files, n))
+		goto done;
+	for (size_t i = 0; report != NULL && i < n; i++)
+		report(paths[i], todo[i], arg);
 	ok = 1;
 done:
+	for (size_t i = 0; files != NULL && i < n; i++)
+		OPENSSL_free((void *)files[i].data);
+	free(files);
+	free(paths);
 	free(todo);
 	free(names);
 	return ok;

@@ -85,8 +85,9 @@ void tokens_list_cleanup(struct tokens_list *l);
 
 /*
  * tokens_export writes every SAST certificate of l into dir, one file
- * each named by tokens_export_name, atomically. The names are checked
- * first, so a failure (none to export, two with one name) writes nothing.
+ * each named by tokens_export_name, all or nothing (ctl_write_atomic_set):
+ * any failure (none to export, two with one name, a target that is a
+ * link, a write or rename that fails) leaves every file as it was.
  * report(name, cert, arg) is called for each file written; may be NULL.
  */
 int tokens_export(struct ctl_err *err, const struct tokens_list *l,

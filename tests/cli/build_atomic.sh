@@ -60,11 +60,11 @@ run "$BIN" build -o "$T/nodir/CTLFile.tlv" $sign --ccm-tftp "$DATA/pub.pem"
 expect "missing target directory" 3 1 "cannot create temporary file"
 [ ! -e "$T/nodir" ] || fail "missing target directory: it was created"
 
-# The target is a directory: the temporary file is written, the rename
-# fails, and the temporary file must go.
+# The target is a directory: refused by name before anything is written
+# (tests/cli/output_files.sh has the other kinds of target).
 mkdir "$T/site/CTLSEP.tlv"
 run "$BIN" build -o "$T/site/CTLSEP.tlv" $sign --ccm-tftp "$DATA/pub.pem"
-expect "target is a directory" 3 1 "cannot replace"
+expect "target is a directory" 3 1 "CTLSEP.tlv: is a directory; refusing to replace it"
 no_tmp "$T/site" "target is a directory"
 rmdir "$T/site/CTLSEP.tlv"
 

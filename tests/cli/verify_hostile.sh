@@ -115,7 +115,8 @@ expect "show on an overrun" 2 1 "SUBJECTNAME at offset 1516"
 
 # Names from a hostile file reach a terminal: escape sequences, C1
 # controls, bidi overrides and bytes that are not UTF-8 are shown as
-# \xNN by show, \uNNNN in its JSON (which stays valid), never raw.
+# \xNN by show, \uNNNN in its JSON (U+FFFD for a byte that is not
+# UTF-8; the JSON stays valid), never raw. More in text_hostile.sh.
 cp "$DATA/golden/CTLFile.tlv" "$T/esc.tlv"
 off=$(grep -abo 'cucm-1051-a-sub1' "$T/esc.tlv" | head -n 1 | cut -d: -f1)
 poke "$T/esc.tlv" "$off" '\033[2J\302\233\342\200\256\377'

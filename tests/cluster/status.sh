@@ -103,6 +103,26 @@ run "$BIN" cluster set-mode -c "$C" non-secure
 expect "set-mode non-secure" 0 "cluster security mode: 0 (non-secure)"
 [ "$(cat "$H/mode")" = 0 ] || fail "set-mode non-secure: mode on disk is $(cat "$H/mode")"
 
+# libssh expands %d, %u... in the known_hosts name it is given; ctlsign
+# hands it the checked file's name escaped, so a '%' in a directory name
+# is read and written as is (unescaped, %d would be ~/.ssh).
+mkdir "$H/kh%d"
+sed "s|^known_hosts = .*|known_hosts = $H/kh%d/known_hosts|" "$C" >"$H/pct.conf"
+run "$BIN" cluster status -c "$H/pct.conf" --accept-new
+expect "known_hosts under a name with %" 0 "reachable, host key OK"
+[ "$(wc -l <"$H/kh%d/known_hosts" 2>/dev/null)" = 3 ] ||
+	fail "known_hosts under a name with %: $(ls -R "$H/kh%d" 2>&1)"
+# A known_hosts others can write: refused before any node is asked,
+# also with --accept-new, and never written to.
+chmod 664 "$H/kh%d/known_hosts"
+cp "$H/kh%d/known_hosts" "$H/kh.before"
+sed '2d' "$H/kh.before" >"$H/kh%d/known_hosts"
+run "$BIN" cluster status -c "$H/pct.conf" --accept-new
+expect "group-writable known_hosts" 2 "writable by group or others" \
+	"chmod go-w $H/kh%d/known_hosts"
+grep -q "reachable" "$H/out" && fail "group-writable known_hosts: a node was asked"
+[ "$(wc -l <"$H/kh%d/known_hosts")" -eq 2 ] || fail "a refused known_hosts was written to"
+
 # The configuration refuses passwords; a bad line is named.
 printf '[node x]\nhost = 127.0.11.9\ncli_user = a\npassword = secret\n' >"$H/bad.conf"
 run "$BIN" cluster status -c "$H/bad.conf"
