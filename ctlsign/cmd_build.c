@@ -47,6 +47,7 @@ static const char build_usage[] =
 	"  --filename NAME    FILENAME element (default CTLFile.tlv / ITLFile.tlv)\n"
 	"  --from OLD         start from the records of OLD, copied byte for byte\n"
 	"  --remove SEL       drop a record of OLD: its number (as `show` prints) or sha1:HEX\n"
+	"  --from-signer CERT OLD may be signed by CERT (default: only by the new signer)\n"
 	"  --signer-version M.N  write the signer-version element (tag 28)\n"
 	"  -q, --quiet        print nothing on success\n"
 	"  -h, --help         this text\n";
@@ -56,7 +57,7 @@ enum {
 	OPT_APP_SERVER, OPT_TVS, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SIGN_TOKEN,
 	OPT_SAST_TOKEN, OPT_MODULE, OPT_ALLOW_SINGLE, OPT_FINAL_TRY, OPT_ITL,
 	OPT_DIGEST, OPT_TIMESTAMP, OPT_FILENAME, OPT_FROM, OPT_REMOVE,
-	OPT_SIGNER_VERSION,
+	OPT_SIGNER_VERSION, OPT_FROM_SIGNER,
 };
 
 static const struct option build_opts[] = {
@@ -79,6 +80,7 @@ static const struct option build_opts[] = {
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "filename", required_argument, NULL, OPT_FILENAME },
 	{ "from", required_argument, NULL, OPT_FROM },
+	{ "from-signer", required_argument, NULL, OPT_FROM_SIGNER },
 	{ "remove", required_argument, NULL, OPT_REMOVE },
 	{ "signer-version", required_argument, NULL, OPT_SIGNER_VERSION },
 	{ "output", required_argument, NULL, 'o' },
@@ -298,6 +300,54 @@ static int check_duplicates(const struct build *b, struct ctl_err *err)
 	return 1;
 }
 
+/* same_der: does record r carry certificate x, byte for byte? */
+static int same_der(const struct ctl_record *r, X509 *x)
+{
+	struct ctl_rec_spec spec = { .role = r->role, .copy = r };
+
+	return ctl_spec_same_cert(&spec, x);
+}
+
+/*
+ * from_signer_trusted: OLD verifying proves only that it is consistent
+ * with itself, which any key can arrange (take the cluster's CTL, add a
+ * record, sign it with your own key). What makes OLD a file to build on is
+ * who signed it: its signer's certificate must be one the operator vouches
+ * for on this command line, byte for byte: the new signer's, a token
+ * certificate in hand, or one given with --from-signer.
+ */
+static int from_signer_trusted(struct ctl_err *err, const char *from,
+			       const struct ctl_file *old, X509 *const *mine,
+			       size_t nmine, const char *const *paths,
+			       size_t npaths)
+{
+	const struct ctl_record *r = &old->recs[ctl_find_signer(old)];
+	uint8_t sha1[SHA_DIGEST_LENGTH];
+	char hex[3 * SHA_DIGEST_LENGTH];
+	int same = 0;
+
+	for (size_t i = 0; i < nmine && !same; i++)
+		same = mine[i] != NULL && same_der(r, mine[i]);
+	for (size_t i = 0; i < npaths && !same; i++) {
+		X509 *x = ctl_load_cert(err, paths[i]);
+
+		if (x == NULL)
+			return 0;
+		same = same_der(r, x);
+		X509_free(x);
+	}
+	if (same)
+		return 1;
+	SHA1(r->cert.p, r->cert.n, sha1);
+	ctl_hex(hex, sha1, sizeof(sha1), ':', 1);
+	return ctl_err_set(err, CTL_E_VERIFY,
+			   "--from %s: signed by %.*s (certificate SHA-1 %s), which is neither the new signer "
+			   "nor a certificate given with --from-signer; build only on a file whose signer "
+			   "you trust: if this is the cluster's signer, add --from-signer CERT",
+			   from, (int)strnlen((const char *)r->subject.p, r->subject.n),
+			   (const char *)r->subject.p, hex);
+}
+
 /*
  * Before the new file replaces anything: will phones holding the old one
  * accept it? (FORMAT.md, "Phone behaviour".)
@@ -334,6 +384,8 @@ int cmd_build(int argc, char **argv)
 				    .ver_major = 1, .ver_minor = 2 };
 	const char *out_path = NULL, *key = NULL, *certp = NULL, *sign_uri = NULL;
 	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
+	const char *from_signers[8];
+	size_t nfrom_signers = 0;
 	int allow_single = 0, final_try = 0, quiet = 0, c, rc = 2;
 	struct ctl_signer *signer = NULL;
 	struct ctl_key_cache *cache = NULL;
@@ -375,6 +427,14 @@ int cmd_build(int argc, char **argv)
 		case OPT_TIMESTAMP: ts = optarg; break;
 		case OPT_FILENAME: o.filename = optarg; break;
 		case OPT_FROM: from = optarg; break;
+		case OPT_FROM_SIGNER:
+			if (nfrom_signers == sizeof(from_signers) / sizeof(from_signers[0])) {
+				rc = cmd_usage_error("build", "at most %zu --from-signer certificates",
+						     nfrom_signers);
+				goto done;
+			}
+			from_signers[nfrom_signers++] = optarg;
+			break;
 		case OPT_REMOVE:
 			if (!grow(&b.removes, b.nremoves, sizeof(char *)))
 				goto oom;
@@ -408,6 +468,10 @@ int cmd_build(int argc, char **argv)
 	}
 	if (b.nsast > 0 && sign_uri == NULL) {
 		rc = cmd_usage_error("build", "--sast-token needs --sign-token");
+		goto done;
+	}
+	if (nfrom_signers > 0 && from == NULL) {
+		rc = cmd_usage_error("build", "--from-signer needs --from");
 		goto done;
 	}
 	if (b.nremoves > 0 && from == NULL) {
@@ -476,6 +540,21 @@ int cmd_build(int argc, char **argv)
 			cmd_warn("%s: %s", key, warning);
 		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
 			goto fail;
+	}
+	if (from != NULL) {
+		X509 **mine = calloc(ntcerts + 1, sizeof(*mine));
+
+		if (mine == NULL)
+			goto oom;
+		mine[0] = signer->cert;
+		for (size_t i = 0; i < ntcerts; i++)
+			mine[i + 1] = tcerts[i];
+		if (!from_signer_trusted(&err, from, &old, mine, ntcerts + 1,
+					 from_signers, nfrom_signers)) {
+			free(mine);
+			goto fail;
+		}
+		free(mine);
 	}
 	if (!check_duplicates(&b, &err) ||
 	    !ctl_build(&err, &out, &len, &o, signer, b.specs, b.nspecs, NULL, 0))

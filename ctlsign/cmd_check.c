@@ -24,11 +24,16 @@ static const char check_usage[] =
 	"\n"
 	"exit status: 0 every phone accepts, 1 some or all phones will not, 2 malformed\n";
 
-/* load_held parses and verifies a file the phone holds now. */
-static int load_held(struct ctl_file *f, struct ctl_err *err, const char *path)
+/* load_held parses and verifies a file the phone holds now, of kind. */
+static int load_held(struct ctl_file *f, struct ctl_err *err, const char *path,
+		     enum ctl_kind kind)
 {
 	if (!ctl_parse_path(f, err, path, PARSE_RECORDS))
 		return 0;
+	if (f->kind != kind)
+		return ctl_err_set(err, CTL_E_USAGE, "%s: given as the phones' %s, but its FILENAME makes it an %s",
+				   path, kind == KIND_CTL ? "CTL (--ctl)" : "ITL (--itl)",
+				   f->kind == KIND_CTL ? "CTL" : "ITL");
 	if (!ctl_verify(f, err, NULL, NULL, NULL)) {
 		ctl_err_prefix(err, "%s: the file the phones hold does not verify, so nothing can be judged against it", path);
 		return 0;
@@ -66,8 +71,8 @@ int cmd_check(int argc, char **argv)
 	 * (tampered, or signed by a record that cannot prove its signer)
 	 * would make any verdict a guess.
 	 */
-	if ((ctl_path != NULL && !load_held(&ctl, &err, ctl_path)) ||
-	    (itl_path != NULL && !load_held(&itl, &err, itl_path))) {
+	if ((ctl_path != NULL && !load_held(&ctl, &err, ctl_path, KIND_CTL)) ||
+	    (itl_path != NULL && !load_held(&itl, &err, itl_path, KIND_ITL))) {
 		rc = cmd_fail(&err);
 		goto done;
 	}
@@ -82,6 +87,13 @@ int cmd_check(int argc, char **argv)
 		    !ctl_verify(&f, &err, NULL, NULL, NULL)) {
 			if (f.buf != NULL || err.code == CTL_E_VERIFY)
 				ctl_err_prefix(&err, "%s: REJECTED: does not verify", argv[i]);
+			code = cmd_fail(&err);
+			rc = code > rc ? code : rc;
+			ctl_file_cleanup(&f);
+			continue;
+		}
+		/* Judged by the rules of the kind its name makes it to a phone. */
+		if (!ctl_check_served_as(&f, &err, cmd_basename(argv[i]))) {
 			code = cmd_fail(&err);
 			rc = code > rc ? code : rc;
 			ctl_file_cleanup(&f);

@@ -388,6 +388,11 @@ static int do_distribute(const struct cl_config *cfg, const struct cl_opts *opts
 		return cmd_usage_error("cluster", "'%s' is not a plain file name (use --as NAME)",
 				       name);
 	}
+	if (!ctl_check_served_as(&f, &err, name)) {
+		ctl_err_prefix(&err, "%s: not distributed", path);
+		ctl_file_cleanup(&f);
+		return cmd_fail(&err);
+	}
 	d = calloc(cfg->nnodes, sizeof(*d));
 	if (d == NULL) {
 		ctl_file_cleanup(&f);

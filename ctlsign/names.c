@@ -48,6 +48,11 @@ static int add_entry(struct cbb *out, const X509_NAME_ENTRY *e)
 	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 	if (n < 0)
 		return 0;
+	/* A NUL inside a value would end the rendered name early. */
+	if (memchr(utf8, '\0', (size_t)n) != NULL) {
+		OPENSSL_free(utf8);
+		return 0;
+	}
 	ok = (out->len == 0 || cbb_add_u8(out, ';')) &&
 	     cbb_add_bytes(out, sn, strlen(sn)) && cbb_add_u8(out, '=') &&
 	     cbb_add_bytes(out, utf8, (size_t)n);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include "trustlist.h"
@@ -149,4 +150,35 @@ enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
 		 cur_itl == NULL ? " (no ITL given)"
 		 : new_file->kind == KIND_ITL ? " (the TVS certificate changed too)" : "");
 	return TRUST_NONE;
+}
+
+int ctl_name_kind(const char *name, enum ctl_kind *out)
+{
+	size_t n = strlen(name);
+
+	if (n >= 4 && OPENSSL_strcasecmp(name + n - 4, ".sgn") == 0)
+		*out = KIND_SGN;
+	else if (OPENSSL_strncasecmp(name, "CTL", 3) == 0)
+		*out = KIND_CTL;
+	else if (OPENSSL_strncasecmp(name, "ITL", 3) == 0)
+		*out = KIND_ITL;
+	else
+		return 0;
+	return 1;
+}
+
+int ctl_check_served_as(const struct ctl_file *f, struct ctl_err *err,
+			const char *name)
+{
+	static const char *const kinds[] = { "a CTL", "an ITL", "a signed (.sgn) file" };
+	enum ctl_kind k;
+
+	if (!ctl_name_kind(name, &k) || k == f->kind)
+		return 1;
+	return ctl_err_set(err, CTL_E_USAGE,
+			   "%s: named as %s, but its FILENAME (%.*s) makes it %s: a phone would judge it by the wrong rules",
+			   name, kinds[k],
+			   f->filename.present ? (int)strnlen((const char *)f->filename.p, f->filename.n) : 4,
+			   f->filename.present ? (const char *)f->filename.p : "none",
+			   kinds[f->kind]);
 }

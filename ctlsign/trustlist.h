@@ -305,6 +305,23 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	       struct ctl_verify_result *out, struct ctl_key_cache *cache,
 	       X509 *signer_cert);
 
+/*
+ * ctl_name_kind tells what a file served as name (a base name: CTLFile.tlv,
+ * ITLSEP<MAC>.tlv, SEP<MAC>.cnf.xml.sgn) is to a phone: a name starting
+ * with CTL or ITL (any case) is a trust list of that kind, one ending in
+ * .sgn a signed file. Returns 0 when the name says nothing.
+ */
+int ctl_name_kind(const char *name, enum ctl_kind *out);
+
+/*
+ * ctl_check_served_as refuses (CTL_E_USAGE) to serve f under name when
+ * the name makes it another kind than its FILENAME does: an ITL served as
+ * CTLFile.tlv would be judged by a phone under the CTL's rules, and the
+ * other way round.
+ */
+int ctl_check_served_as(const struct ctl_file *f, struct ctl_err *err,
+			const char *name);
+
 /* ctl_find_signer returns the index of the signing SAST record or -1. */
 int ctl_find_signer(const struct ctl_file *f);
 

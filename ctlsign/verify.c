@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/md5.h>
@@ -388,6 +389,44 @@ static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
 	return pk;
 }
 
+/*
+ * signature_placed: SIGNATURE sits at the top level right after the
+ * SIGNATUREINFO group, as CUCM and every third-party signer put it. The
+ * signature covers the file with SIGNATURE cut out, so anywhere else it
+ * could be moved without breaking the signature while changing the
+ * file's hash (what phones show and TVS compares).
+ */
+static int signature_placed(const struct ctl_file *f, struct ctl_err *err)
+{
+	uint8_t last_top = 0;
+
+	for (size_t i = 0; i < f->nelems; i++) {
+		const struct ctl_elem *e = &f->elems[i];
+
+		if (e->tag == HDR_SIGNATURE && e->off == f->signature.off) {
+			if (e->depth == 0 && last_top == HDR_SIGNATUREINFO)
+				return 1;
+			break;
+		}
+		if (e->depth == 0)
+			last_top = e->tag;
+	}
+	return ctl_err_set(err, CTL_E_VERIFY,
+			   "header: SIGNATURE at offset %zu does not follow the SIGNATUREINFO group",
+			   f->signature.off);
+}
+
+/* names_sgn: does FILENAME end in ".sgn" (any case)? */
+static int names_sgn(const struct ctl_field *fn)
+{
+	size_t n = fn->n;
+
+	while (n > 0 && fn->p[n - 1] == '\0')
+		n--;
+	return fn->present && n >= 4 &&
+	       OPENSSL_strncasecmp((const char *)fn->p + n - 4, ".sgn", 4) == 0;
+}
+
 int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	       struct ctl_verify_result *out, struct ctl_key_cache *cache,
 	       X509 *signer_cert)
@@ -415,6 +454,19 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	if (!f->signature.present || !f->digest.present) {
 		ctl_err_set(err, CTL_E_VERIFY, "header: the file is not signed (no %s element)",
 			    f->signature.present ? "DIGESTALGORITHM" : "SIGNATURE");
+		goto out;
+	}
+	if (!signature_placed(f, err))
+		goto out;
+	/*
+	 * A .sgn signature is a signature over a file of any content: read as
+	 * records, a signed configuration file must never pass for a trust
+	 * list signed by the same (TFTP) key.
+	 */
+	if (f->kind != KIND_SGN && names_sgn(&f->filename)) {
+		ctl_err_set(err, CTL_E_VERIFY,
+			    "header: FILENAME at offset %zu names a signed file (.sgn), not a trust list",
+			    f->filename.off);
 		goto out;
 	}
 	if (f->kind == KIND_SGN) {
@@ -455,6 +507,18 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 			ctl_err_set(err, CTL_E_VERIFY,
 				    "header: the signer named by SIGNERID (CANAME and SERIALNUMBER) is not a SAST record of this file");
 			goto out;
+		}
+		/* One signer: a phone may pick another of two look-alike records. */
+		for (size_t i = (size_t)res.signer_index + 1; i < f->nrecs; i++) {
+			const struct ctl_record *r = &f->recs[i];
+
+			if (r->role == ROLE_SAST && field_eq(&r->serial, &f->signer_serial) &&
+			    field_eq(&r->issuer, &f->ca_name)) {
+				ctl_err_set(err, CTL_E_VERIFY,
+					    "records %d and %zu are both SAST records with the header's CANAME and SERIALNUMBER: the signer is ambiguous",
+					    res.signer_index + 1, i + 1);
+				goto out;
+			}
 		}
 		pk = signer_key(f, err, (size_t)res.signer_index, cache, &tmp,
 				&vctx);

@@ -39,7 +39,7 @@ run "$bin" sgn verify SEP001122334455.cnf.xml.sgn --cert "$data/pub.pem"
 run "$bin" build -o CTLFile.tlv --from CTLFile.tlv \
 	--sast "$data/itlrecovery.pem,dns=cucm-1051-a-pub,ip=10.48.47.155" \
 	--sign-key pub.key --sign-cert "$data/pub.pem"
-run "$bin" build -o CTLFile-next.tlv --from CTLFile.tlv \
+run "$bin" build -o CTLFile-next.tlv --from CTLFile.tlv --from-signer "$data/pub.pem" \
 	--sign-key itlrecovery.key --sign-cert "$data/itlrecovery.pem" --digest sha256
 run "$bin" verify CTLFile.tlv CTLFile-next.tlv
 if [ -x "$top/softhsm-fixtures/demo-tokens.sh" ]; then

@@ -20,6 +20,12 @@
  *   pubkey-swap.tlv  a CCM+TFTP record whose PUBLICKEY is not its
  *                    certificate's key (signed after the swap)
  *   next.tlv         a CTL a phone holding current.tlv accepts (signed by pub)
+ *   sgn-as-ctl.tlv   a .sgn signed by pub (the TFTP key) whose payload is
+ *                    current.tlv's records: a signed "configuration file"
+ *   moved-sig.tlv    current.tlv with SIGNATURE moved after TIMESTAMP: the
+ *                    signature still covers the same bytes, the hash differs
+ *   dup-signer.tlv   two SAST records with pub's issuer and serial, the
+ *                    look-alike's first, signed by the look-alike
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +296,54 @@ int main(int argc, char **argv)
 		free(raw);
 		ctl_file_cleanup(&pf);
 		free(cur);
+	}
+
+	/* pub's records as the payload of a .sgn that pub signs. */
+	{
+		struct ctl_build_opts o = {
+			.kind = KIND_SGN, .digest = DIGEST_SHA1, .timestamp = 1425667513u,
+			.filename = "SEP001122334455.cnf.xml.sgn", .ver_major = 1, .ver_minor = 0,
+		};
+		struct ctl_file pf;
+		struct ctl_err err;
+		uint8_t *cur = NULL, *out = NULL;
+		size_t cur_len = 0, len = 0;
+		char cp[1024];
+
+		snprintf(cp, sizeof(cp), "%s/current.tlv", out_dir);
+		ctl_err_init(&err);
+		if (!ctl_read_file(&err, cp, CTL_MAX_FILE, &cur, &cur_len) ||
+		    !ctl_parse(&pf, &err, cur, cur_len, PARSE_RECORDS) ||
+		    !ctl_build(&err, &out, &len, &o, real, NULL, 0,
+			       cur + pf.header_len, cur_len - pf.header_len))
+			die("sgn-as-ctl", &err);
+		put("sgn-as-ctl.tlv", out, len);
+		free(out);
+
+		/* SIGNATURE moved after TIMESTAMP: same signed bytes. */
+		{
+			size_t so = pf.signature.off, sl = 3u + pf.signature.n;
+			size_t te = pf.timestamp.off + 3u + pf.timestamp.n;
+			uint8_t *m = malloc(cur_len);
+
+			if (m == NULL || te <= so)
+				die("moved-sig", NULL);
+			memcpy(m, cur, so);
+			memcpy(m + so, cur + so + sl, te - so - sl);
+			memcpy(m + te - sl, cur + so, sl);
+			memcpy(m + te, cur + te, cur_len - te);
+			put("moved-sig.tlv", m, cur_len);
+			free(m);
+		}
+		ctl_file_cleanup(&pf);
+		free(cur);
+	}
+	/* Two records match the header's signer: the look-alike's first. */
+	{
+		struct ctl_rec_spec d[3] = { ctl[0], ctl[0], ctl[1] };
+
+		d[0].cert = fake->cert;
+		build("dup-signer.tlv", KIND_CTL, fake, d, 3);
 	}
 
 	ctl_signer_free(real);

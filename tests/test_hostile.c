@@ -479,8 +479,9 @@ static const struct hostile table[] = {
 	  "SIGNATUREALGOINFO at offset 169", "length 8 overruns its group SIGNATUREINFO" },
 	{ "SIGNATUREINFO +1", 163, 16, CTL_E_FORMAT, 0,
 	  "SIGNATURE at offset 180", "is cut off before its length" },
+	/* Its members become top-level elements: SIGNATURE is out of place. */
 	{ "SIGNATUREINFO 0", 163, 0, CTL_E_VERIFY, 1,
-	  "signature does not verify", NULL },
+	  "SIGNATURE at offset 180", "does not follow the SIGNATUREINFO group" },
 	{ "SIGNATUREINFO 0xffff", 163, 0xffff, CTL_E_FORMAT, 0,
 	  "SIGNATUREINFO at offset 162", "length 65535 overruns the header" },
 	/* SIGNATUREALGOINFO (8), inside SIGNATUREINFO */

@@ -87,6 +87,60 @@ for held in "--ctl $T/tampered.tlv" "--ctl $F/forged-hash.tlv" "--itl $F/forged-
 	no_accept "check with held $held"
 done
 
+# A file that verifies proves only that it is consistent with itself: the
+# attacker takes the real CTL, adds a certificate of their own and signs
+# with their own key. build --from refuses to build on it unless its
+# signer is the new signer or vouched for with --from-signer.
+cp "$DATA/capf.key" "$T/evil.key"
+cp "$DATA/itlrecovery.key" "$T/itlrecovery.key"
+chmod 600 "$T/evil.key" "$T/itlrecovery.key"
+run "$BIN" build -o "$T/old-evil.tlv" --from "$F/current.tlv" --from-signer "$DATA/pub.pem" \
+	--timestamp "$TS" --sign-key "$T/evil.key" --sign-cert "$DATA/capf.pem" \
+	--sast "$DATA/tvs.pem,dns=evil"
+expect "the attacker's re-signed CTL" 0
+run "$BIN" verify "$T/old-evil.tlv"
+expect "the attacker's CTL is self-consistent" 0
+rm -f "$T/new.tlv"
+run "$BIN" build -o "$T/new.tlv" --from "$T/old-evil.tlv" --timestamp "$TS" \
+	--sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem"
+expect "build on a file signed by another key" 1 1 \
+	"--from $T/old-evil.tlv: signed by CN=CAPF-e41e7d87;" \
+	"which is neither the new signer nor a certificate given with --from-signer"
+[ ! -e "$T/new.tlv" ] || fail "build on the attacker's CTL wrote new.tlv"
+# The signer moves (pub to ITLRecovery): the admin vouches for the old one.
+run "$BIN" build -o "$T/new.tlv" --from "$F/current.tlv" --timestamp "$TS" \
+	--sign-key "$T/itlrecovery.key" --sign-cert "$DATA/itlrecovery.pem"
+expect "signer change without --from-signer" 1 1 "add --from-signer CERT"
+run "$BIN" build -q -o "$T/new.tlv" --from "$F/current.tlv" --from-signer "$DATA/pub.pem" \
+	--timestamp "$TS" --sign-key "$T/itlrecovery.key" --sign-cert "$DATA/itlrecovery.pem"
+expect "signer change with --from-signer" 0
+run "$BIN" build -o "$T/new2.tlv" --from-signer "$DATA/pub.pem" --timestamp "$TS" \
+	--sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
+expect "--from-signer without --from" 2 2 "--from-signer needs --from"
+rm -f "$T/new.tlv" "$T/new2.tlv"
+
+# A .sgn that pub signed, its payload pub's records, read as a CTL.
+run "$BIN" verify "$F/sgn-as-ctl.tlv"
+expect "a .sgn as a trust list (verify)" 2
+run "$BIN" check --ctl "$F/current.tlv" "$F/sgn-as-ctl.tlv"
+expect "a .sgn as a trust list (check)" 1 1 "FILENAME at offset" "names a signed file (.sgn), not a trust list"
+no_accept "check a .sgn as a CTL"
+run "$BIN" build -o "$T/new.tlv" --from "$F/sgn-as-ctl.tlv" --timestamp "$TS" \
+	--sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem"
+expect "build --from a .sgn" 1 1 "names a signed file (.sgn)"
+# SIGNATURE moved: the same signed bytes, another file hash.
+run "$BIN" verify "$F/moved-sig.tlv"
+expect "SIGNATURE moved" 1 1 "SIGNATURE at offset" "does not follow the SIGNATUREINFO group"
+# Two records answer to the header's signer.
+run "$BIN" verify "$F/dup-signer.tlv"
+expect "two signer records" 1 1 "records 1 and 2 are both SAST records" "the signer is ambiguous"
+# An ITL named like a CTL (or the other way) is judged by the wrong rules.
+cp "$F/current-itl.tlv" "$T/CTLFile.tlv"
+run "$BIN" check --ctl "$F/current.tlv" "$T/CTLFile.tlv"
+expect "an ITL named CTLFile.tlv" 2 1 "CTLFile.tlv: named as a CTL, but its FILENAME (ITLFile.tlv) makes it an ITL"
+run "$BIN" check --ctl "$F/current-itl.tlv" "$F/next.tlv"
+expect "an ITL given as the held CTL" 2 1 "given as the phones' CTL (--ctl), but its FILENAME makes it an ITL"
+
 # distribute refuses the forgery before it connects to anything: the
 # only node is a closed port on loopback with a known_hosts that exists.
 cat >"$T/cluster.conf" <<EOF
@@ -103,9 +157,12 @@ role = publisher
 EOF
 : >"$T/known_hosts"
 chmod 600 "$T/known_hosts" "$T/cluster.conf"
-for f in forged-hash forged-itl forged-bare pubkey-swap; do
+for f in forged-hash forged-itl forged-bare pubkey-swap moved-sig dup-signer; do
 	run "$BIN" cluster distribute -c "$T/cluster.conf" "$F/$f.tlv"
 	expect "distribute $f" 1 1 "not distributed"
 	grep -q "127.0.0.1" "$T/err" "$T/out" && fail "distribute $f tried the node"
 done
+run "$BIN" cluster distribute -c "$T/cluster.conf" --as CTLFile.tlv "$F/current-itl.tlv"
+expect "distribute an ITL as CTLFile.tlv" 2 1 "named as a CTL, but its FILENAME (ITLFile.tlv) makes it an ITL"
+grep -q "127.0.0.1" "$T/err" "$T/out" && fail "distribute --as tried the node"
 finish
