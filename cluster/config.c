@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "util.h"
@@ -347,6 +349,58 @@ static int check_text(struct ctl_err *err, const char *path, const char *text,
 	return 1;
 }
 
+int cl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
+		  const char *name, const struct stat *st, const char *why)
+{
+	unsigned me = (unsigned)geteuid();
+
+	if (st->st_uid != me && st->st_uid != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is owned by uid %u, not by you (uid %u) or "
+				   "root: %s; fix: chown %u %s",
+				   path, obj, (unsigned)st->st_uid, me, why, me, name);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is writable by group or others (mode %04o): "
+				   "%s; fix: chmod go-w %s",
+				   path, obj, (unsigned)(st->st_mode & 07777), why, name);
+	return 1;
+}
+
+/*
+ * conf_safe: the configuration names the nodes, the login, the identity
+ * file, the known_hosts and the restart commands run on the nodes: like
+ * known_hosts, it and its directory may be writable by no one else.
+ */
+static int conf_safe(struct ctl_err *err, const char *path, const struct stat *st)
+{
+	static const char why[] =
+		"another user could choose the nodes, the keys and the commands run on them";
+	char *real = NULL, *slash;
+	struct stat dst;
+	int ok;
+
+	if (!cl_owner_safe(err, path, "the configuration", path, st, why))
+		return 0;
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot resolve: %s", path,
+				   strerror(errno));
+	slash = strrchr(real, '/'); /* real is absolute */
+	slash[slash == real ? 1 : 0] = '\0';
+	if (stat(real, &dst) != 0) {
+		ok = ctl_err_set(err, CTL_E_IO, "%s: cannot look at its directory %s: %s",
+				 path, real, strerror(errno));
+	} else {
+		char obj[PATH_MAX + 32];
+
+		snprintf(obj, sizeof(obj), "its directory %s", real);
+		ok = cl_owner_safe(err, path, obj, real, &dst, why);
+	}
+	free(real);
+	return ok;
+}
+
 /*
  * cl_config_load reads the file with the one bounded reader
  * (ctl_read_file: opened without blocking, so a FIFO is refused at once
@@ -355,13 +409,18 @@ static int check_text(struct ctl_err *err, const char *path, const char *text,
  */
 int cl_config_load(struct cl_config *out, struct ctl_err *err, const char *path)
 {
+	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int ok;
 
 	memset(out, 0, sizeof(*out));
-	if (!ctl_read_file(err, path, CL_MAX_CONF, &buf, &len))
+	if (!ctl_read_file_st(err, path, CL_MAX_CONF, &buf, &len, &st))
 		return 0;
+	if (!conf_safe(err, path, &st)) {
+		free(buf);
+		return 0;
+	}
 	ok = cl_config_parse_buffer(out, err, path, (const char *)buf, len);
 	free(buf);
 	return ok;

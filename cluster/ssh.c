@@ -228,21 +228,8 @@ static const char *kind_of(mode_t m)
 static int kh_safe(struct ctl_err *err, const char *path, const char *obj,
 		   const char *name, const struct stat *st)
 {
-	unsigned me = (unsigned)geteuid();
-
-	if (st->st_uid != me && st->st_uid != 0)
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "%s: %s is owned by uid %u, not by you (uid %u) or "
-				   "root: another user could change which host keys are "
-				   "trusted; fix: chown %u %s",
-				   path, obj, (unsigned)st->st_uid, me, me, name);
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "%s: %s is writable by group or others (mode %04o): "
-				   "another user could change which host keys are "
-				   "trusted; fix: chmod go-w %s",
-				   path, obj, (unsigned)(st->st_mode & 07777), name);
-	return 1;
+	return cl_owner_safe(err, path, obj, name, st,
+			     "another user could change which host keys are trusted");
 }
 
 /* join: dir + "/" + base, malloc'd. */

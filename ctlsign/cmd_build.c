@@ -450,7 +450,7 @@ int cmd_build(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(build_usage, stdout); rc = 0; goto done;
-		default: rc = cmd_usage_error("build", "bad option"); goto done;
+		default: rc = cmd_bad_option("build", argv); goto done;
 		}
 	}
 	if (optind != argc) {
@@ -582,7 +582,7 @@ int cmd_build(int argc, char **argv)
 	if (!ctl_write_atomic(&err, out_path, out, len, 0644))
 		goto fail;
 	if (!quiet)
-		printf("%s: %zu bytes, %zu records, signed by record %d (%s)\n",
+		cmd_print(stdout, "%s: %zu bytes, %zu records, signed by record %d (%s)\n",
 		       out_path, len, check.nrecs, ctl_find_signer(&check) + 1,
 		       signer->label);
 	rc = 0;

@@ -61,7 +61,7 @@ int cmd_check(int argc, char **argv)
 		case 'c': ctl_path = optarg; break;
 		case 'i': itl_path = optarg; break;
 		case 'h': fputs(check_usage, stdout); return 0;
-		default: return cmd_usage_error("check", "bad option");
+		default: return cmd_bad_option("check", argv);
 		}
 	}
 	if (optind == argc)
@@ -104,14 +104,14 @@ int cmd_check(int argc, char **argv)
 		switch (t) {
 		case TRUST_DIRECT:
 		case TRUST_FIRST:
-			printf("%s: accepted: %s\n", argv[i], why);
+			cmd_print(stdout, "%s: accepted: %s\n", argv[i], why);
 			break;
 		case TRUST_TVS:
-			printf("%s: only through TVS: %s\n", argv[i], why);
+			cmd_print(stdout, "%s: only through TVS: %s\n", argv[i], why);
 			rc = rc > 1 ? rc : 1;
 			break;
 		case TRUST_NONE:
-			printf("%s: REJECTED by phones: %s\n", argv[i], why);
+			cmd_print(stdout, "%s: REJECTED by phones: %s\n", argv[i], why);
 			rc = rc > 1 ? rc : 1;
 			break;
 		}

@@ -52,7 +52,7 @@ static int saw_unknown_key;
 
 static void node_error(const char *msg)
 {
-	fprintf(stderr, "ctlsign: %s\n", msg);
+	cmd_print(stderr, "ctlsign: %s\n", msg);
 	if (strstr(msg, "host key unknown") != NULL)
 		saw_unknown_key = 1;
 }
@@ -67,7 +67,7 @@ static int fail_noting(const struct ctl_err *err)
 static void on_progress(void *arg, const char *node, const char *what)
 {
 	(void)arg;
-	fprintf(stderr, "  %-16s %s\n", node, what);
+	cmd_print(stderr, "  %-16s %s\n", node, what);
 }
 
 /* JSON strings: names, paths and messages may hold anything (text.h). */
@@ -191,7 +191,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 			const struct cl_node *n = &cfg->nodes[i];
 			const struct cl_status *s = &st[i];
 
-			printf("%s (%s:%d): %s, security mode %s, %s %s",
+			cmd_print(stdout, "%s (%s:%d): %s, security mode %s, %s %s",
 			       n->name, n->host, n->port,
 			       !s->reachable ? "UNREACHABLE" : s->hostkey_ok ?
 			       "reachable, host key OK" : "reachable, host key NOT TRUSTED",
@@ -199,7 +199,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 			       s->tftp_ok ? sum_text(sb, sizeof(sb), &s->served, 1) :
 			       "not readable over TFTP");
 			if (s->served.present)
-				printf(", signed by %s, %s",
+				cmd_print(stdout, ", signed by %s, %s",
 				       s->signer_name[0] ? s->signer_name : "nobody",
 				       s->valid ? "valid" : "INVALID");
 			putchar('\n');
@@ -207,7 +207,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 				node_error(s->error);
 		}
 		if (none)
-			printf("no node serves %s\n", file);
+			cmd_print(stdout, "no node serves %s\n", file);
 		else
 			printf("%s\n", identical ? "all nodes serve the same file" :
 			       "nodes serve DIFFERENT files");
@@ -303,27 +303,27 @@ static void render_dist(const struct cl_config *cfg, const struct cl_dist *d,
 		const struct cl_dist *x = &d[i];
 
 		if (a->dry_run) {
-			printf("%s: %s: %s -> %s\n", cfg->nodes[i].name, state_name(x->state),
+			cmd_print(stdout, "%s: %s: %s -> %s\n", cfg->nodes[i].name, state_name(x->state),
 			       sum_text(b1, sizeof(b1), &x->old_sum, x->state != CL_DIST_FAILED),
 			       sum_text(b2, sizeof(b2), new_sum, 1));
 		} else {
-			printf("%s: %s; was %s; holds %s; serves %s", cfg->nodes[i].name,
+			cmd_print(stdout, "%s: %s; was %s; holds %s; serves %s", cfg->nodes[i].name,
 			       state_name(x->state),
 			       sum_text(b1, sizeof(b1), &x->old_sum,
 					x->state != CL_DIST_FAILED || x->old_sum.present),
 			       sum_text(b2, sizeof(b2), &x->now_sum, x->now_known),
 			       sum_text(b3, sizeof(b3), &x->served, x->served_known));
 			if (x->backup[0])
-				printf("; backup %s", x->backup);
+				cmd_print(stdout, "; backup %s", x->backup);
 			if (x->leftover[0])
-				printf("; temporary file left: %s", x->leftover);
+				cmd_print(stdout, "; temporary file left: %s", x->leftover);
 			putchar('\n');
 		}
 		if (x->error[0])
 			node_error(x->error);
 	}
 	if (ok && !a->dry_run)
-		printf("every node serves %s (%s)\n", name,
+		cmd_print(stdout, "every node serves %s (%s)\n", name,
 		       sum_text(b1, sizeof(b1), new_sum, 1));
 }
 
@@ -349,15 +349,21 @@ static void on_cancel(int sig)
 
 static void catch_cancel(struct cl_opts *o)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_cancel;
 	sa.sa_flags = SA_RESETHAND | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* nohup: an ignored hang-up stays ignored, the run goes on. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
 	o->cancel = &dist_cancel;
 }
 
@@ -430,7 +436,7 @@ static int do_certs(const struct cl_config *cfg, const struct cl_opts *o,
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		if (a->json)
 			continue;
-		printf("%s: %d certificate(s) in %s/%s\n", cfg->nodes[i].name,
+		cmd_print(stdout, "%s: %d certificate(s) in %s/%s\n", cfg->nodes[i].name,
 		       r[i].fetched, a->out_dir, cfg->nodes[i].name);
 		if (r[i].error[0])
 			node_error(r[i].error);
@@ -531,7 +537,7 @@ int cmd_cluster(int argc, char **argv)
 		case 'o': a.out_dir = optarg; break;
 		case 'a': a.as_name = optarg; break;
 		case 'h': fputs(cluster_usage, stdout); return 0;
-		default: return cmd_usage_error("cluster", "bad option");
+		default: return cmd_bad_option("cluster", argv);
 		}
 	}
 	if (optind == argc)
@@ -549,7 +555,7 @@ int cmd_cluster(int argc, char **argv)
 	} else {
 		rc = run_sub(sub, &cfg, &o, &a, argc - optind, argv + optind);
 		if (saw_unknown_key)
-			fprintf(stderr, "ctlsign: once the fingerprints are checked: "
+			cmd_print(stderr, "ctlsign: once the fingerprints are checked: "
 				"ctlsign cluster %s -c %s --accept-new\n", sub, a.config);
 		cl_config_cleanup(&cfg);
 	}

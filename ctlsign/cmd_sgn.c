@@ -63,7 +63,7 @@ static int sgn_sign(int argc, char **argv)
 			o.ver_minor = (uint8_t)min;
 			break;
 		case 'h': fputs(sgn_usage, stdout); return 0;
-		default: return cmd_usage_error("sgn", "bad option");
+		default: return cmd_bad_option("sgn", argv);
 		}
 	}
 	if (optind + 1 != argc || key == NULL || certp == NULL)
@@ -90,7 +90,7 @@ static int sgn_sign(int argc, char **argv)
 	if (!ctl_build(&err, &out, &olen, &o, signer, NULL, 0, data, len) ||
 	    !ctl_write_atomic(&err, outp, out, olen, 0644))
 		goto fail;
-	printf("%s: %zu bytes, payload %zu bytes\n", outp, olen, len);
+	cmd_print(stdout, "%s: %zu bytes, payload %zu bytes\n", outp, olen, len);
 	rc = 0;
 	goto done;
 fail:
@@ -124,7 +124,7 @@ static int sgn_verify(int argc, char **argv)
 		case 'c': certp = optarg; break;
 		case 'x': extract = optarg; break;
 		case 'h': fputs(sgn_usage, stdout); return 0;
-		default: return cmd_usage_error("sgn", "bad option");
+		default: return cmd_bad_option("sgn", argv);
 		}
 	}
 	if (optind + 1 != argc || certp == NULL)
@@ -140,7 +140,7 @@ static int sgn_verify(int argc, char **argv)
 	if (extract != NULL &&
 	    !ctl_write_atomic(&err, extract, f.payload, f.payload_len, 0644))
 		goto fail;
-	printf("%s: OK, payload %zu bytes\n", argv[optind], f.payload_len);
+	cmd_print(stdout, "%s: OK, payload %zu bytes\n", argv[optind], f.payload_len);
 	rc = 0;
 	goto done;
 fail:

@@ -431,7 +431,7 @@ int cmd_show(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'c': cert_path = optarg; break;
 		case 'h': fputs(show_usage, stdout); return 0;
-		default: return cmd_usage_error("show", "bad option");
+		default: return cmd_bad_option("show", argv);
 		}
 	}
 	if (optind == argc)
@@ -449,7 +449,6 @@ int cmd_show(int argc, char **argv)
 		ctl_err_init(&err);
 		ctl_err_init(&verr);
 		if (!ctl_parse_path(&f, &err, argv[i], PARSE_AUTO)) {
-			ctl_text_fix(err.msg, sizeof(err.msg));
 			code = cmd_fail(&err);
 			rc = code > rc ? code : rc;
 			continue;

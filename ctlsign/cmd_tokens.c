@@ -77,7 +77,7 @@ static void print_cert(const struct tokens_cert *c)
 	ctl_hex(serial_hex, serial, nserial, ':', 1);
 	X509_digest(c->x509, EVP_sha1(), der_sha1, &len);
 	ctl_hex(sha1_hex, der_sha1, sizeof(der_sha1), 0, 0);
-	printf("  certificate \"%s\" id %s: %s\n", c->label,
+	cmd_print(stdout, "  certificate \"%s\" id %s: %s\n", c->label,
 	       c->id[0] ? c->id : "(none)",
 	       c->sast ? "SAST eToken" : "not SAST");
 	printf("    subject %s\n", p11_printable(psubject, sizeof(psubject),
@@ -92,12 +92,12 @@ static void print_cert(const struct tokens_cert *c)
 
 static void print_list(const struct tokens_list *l)
 {
-	printf("module %s: %zu token%s\n", l->module, l->n, l->n == 1 ? "" : "s");
+	cmd_print(stdout, "module %s: %zu token%s\n", l->module, l->n, l->n == 1 ? "" : "s");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct tokens_token *t = &l->tokens[i];
 
-		printf("\ntoken %s\n", t->label);
-		printf("  serial %s, slot %lu, %s %s\n", t->serial, t->slot_id,
+		cmd_print(stdout, "\ntoken %s\n", t->label);
+		cmd_print(stdout, "  serial %s, slot %lu, %s %s\n", t->serial, t->slot_id,
 		       t->manufacturer, t->model);
 		printf("  PIN: %s\n", pin_state(t));
 		if (t->ncerts == 0)
@@ -111,7 +111,7 @@ static void report_export(const char *path, const struct tokens_cert *c,
 			  void *arg)
 {
 	if (!*(int *)arg)
-		printf("%s\n", path);
+		cmd_print(stdout, "%s\n", path);
 }
 
 int cmd_tokens(int argc, char **argv)
@@ -148,7 +148,7 @@ int cmd_tokens(int argc, char **argv)
 		case 'o': dir = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(tokens_usage, stdout); return 0;
-		default: return cmd_usage_error("tokens", "bad option");
+		default: return cmd_bad_option("tokens", argv);
 		}
 	}
 	if (strcmp(sub, "export") == 0 && dir == NULL)

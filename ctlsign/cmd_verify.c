@@ -43,12 +43,11 @@ struct vstate {
 	size_t ok, invalid, malformed, unreadable, skipped;
 };
 
-/* fail: one line on stderr, names made safe (a path may be anyone's). */
+/* fail: one line on stderr (cmd_fail makes names safe: a path may be anyone's). */
 static void fail(struct vstate *st, struct ctl_err *err)
 {
 	int code;
 
-	ctl_text_fix(err->msg, sizeof(err->msg));
 	code = cmd_fail(err);
 	if (code == 2)
 		st->malformed++;
@@ -141,7 +140,6 @@ static void verify_dir(struct vstate *st, const char *dir)
 	if (tried == 0) {
 		ctl_err_init(&err);
 		ctl_err_set(&err, CTL_E_FORMAT, "%s: no trust list (*.tlv) to verify", dir);
-		ctl_text_fix(err.msg, sizeof(err.msg));
 		if (cmd_fail(&err) > st->rc)
 			st->rc = 2;
 	}
@@ -167,7 +165,7 @@ int cmd_verify(int argc, char **argv)
 		case 'c': cert_path = optarg; break;
 		case 'q': st.quiet = 1; break;
 		case 'h': fputs(verify_usage, stdout); return 0;
-		default: return cmd_usage_error("verify", "bad option");
+		default: return cmd_bad_option("verify", argv);
 		}
 	}
 	if (optind == argc)

@@ -2,9 +2,12 @@
  * main.c - the command table. Commands are thin: they parse options,
  * call the library, render, and return an exit status.
  */
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -54,6 +57,44 @@ static void put_safe(const char *fmt, va_list ap)
 	fputs(ctl_text_cstr(safe, sizeof(safe), line), stderr);
 }
 
+/* put_lines writes text to out through the sanitizer, keeping its line ends. */
+static void put_lines(FILE *out, const char *text)
+{
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+
+		ctl_text_put(out, (const uint8_t *)text, n);
+		text += n;
+		if (*text == '\n')
+			fputc(*text++, out);
+	}
+}
+
+void cmd_print(FILE *out, const char *fmt, ...)
+{
+	char small[512], *big = NULL;
+	const char *text = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		big = malloc((size_t)n + 1);
+		if (big == NULL)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		text = big;
+	}
+	put_lines(out, text);
+	free(big);
+}
+
 void cmd_warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -63,6 +104,22 @@ void cmd_warn(const char *fmt, ...)
 	put_safe(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cmd_bad_option(const char *cmd, char *const *argv)
+{
+	/*
+	 * getopt's own messages (opterr) would print the option as typed,
+	 * raw: the one sanitizer prints it here. A short option in a group
+	 * (-qx) is named by optopt; anything else by the word getopt was at.
+	 */
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+
+	if (strncmp(word, "--", 2) != 0 && optopt > 0x20 && optopt < 0x7f)
+		return cmd_usage_error(cmd, "unknown option, or option without its value: -%c",
+				       optopt);
+	return cmd_usage_error(cmd, "unknown option, or option without its value: '%.*s'",
+			       (int)strcspn(word, "="), word);
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -104,8 +161,19 @@ static void on_fatal_signal(int sig)
 
 static void catch_fatal_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	/* Every signal whose default is to end the process, but faults. */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+				    SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+				    SIGXCPU, SIGIO, SIGPWR, SIGSTKFLT };
 	struct sigaction sa, old;
+
+	/*
+	 * A full disk quota (SIGXFSZ) or a closed pipe or socket (SIGPIPE)
+	 * becomes a failed write, which every writer reports and cleans up
+	 * after, instead of a death that leaves a temporary file behind.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
@@ -122,6 +190,7 @@ static void catch_fatal_signals(void)
 int main(int argc, char **argv)
 {
 	catch_fatal_signals();
+	opterr = 0; /* cmd_bad_option reports, sanitized */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -138,7 +207,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "ctlsign: unknown command '%s'\n", argv[1]);
+	cmd_print(stderr, "ctlsign: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
 }

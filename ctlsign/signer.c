@@ -204,7 +204,9 @@ static EVP_PKEY *load_key(struct ctl_err *err, const char *path)
 	EVP_PKEY *key = NULL;
 	BIO *bio = NULL;
 
-	if (!ctl_read_file(err, path, 64 * 1024, &data, &len))
+	/* A private key is a secret even when no passphrase guards it. */
+	if (!ctl_secret_protect(err) ||
+	    !ctl_read_file(err, path, 64 * 1024, &data, &len))
 		return NULL;
 	bio = BIO_new_mem_buf(data, (int)len);
 	if (bio == NULL) {

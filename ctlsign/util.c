@@ -43,6 +43,12 @@ void burn_str(char *s)
 int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 		  uint8_t **out, size_t *out_len)
 {
+	return ctl_read_file_st(err, path, max, out, out_len, NULL);
+}
+
+int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
+		     uint8_t **out, size_t *out_len, struct stat *out_st)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	int fd = -1, ok = 0;
@@ -116,6 +122,8 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 	}
 	*out = buf;
 	*out_len = len;
+	if (out_st != NULL)
+		*out_st = st;
 	buf = NULL;
 	ok = 1;
 out:
@@ -134,7 +142,7 @@ out:
  * so there is no moment when the file exists and the table does not
  * know it: a handler that runs first unlinks a name that is not there.
  */
-#define TMP_SLOTS 64
+#define TMP_SLOTS 256 /* zero pages until used: 1 MiB of address space */
 #define TMP_SUFFIX ".tmp.XXXXXX"
 
 enum { TMP_FREE, TMP_CLAIMED, TMP_LIVE };
@@ -313,11 +321,40 @@ static int check_target(struct ctl_err *err, const char *path, struct stat *st,
 }
 
 /*
+ * check_dir: in a directory everyone may write without the sticky bit,
+ * anyone can rename our temporary file away and put theirs in its place
+ * between our write and our rename: refuse to write there at all.
+ */
+static int check_dir(struct ctl_err *err, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		return 1; /* creating the temporary file will say what is wrong */
+	if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
+		return ctl_err_set(err, CTL_E_IO,
+				   "%s: its directory %s is writable by everyone without the sticky bit "
+				   "(mode %04o): another user could swap the file while it is written; "
+				   "fix: chmod o-w %s (or chmod +t)",
+				   path, dir, (unsigned)(st.st_mode & 07777), dir);
+	return 1;
+}
+
+/*
  * write_temp writes f to a new temporary file (slot in *out_slot): the
  * old file's owner (where we may) and mode, or f->mode for a new file.
  */
 static int write_temp(struct ctl_err *err, const struct ctl_out_file *f,
-		      const struct stat *old, int exists, int *out_slot)
+		      const struct stat *old, int exists, int *out_slot,
+		      struct stat *out_st, int *out_fd)
 {
 	struct stat st;
 	int fd = -1, i;
@@ -338,12 +375,19 @@ static int write_temp(struct ctl_err *err, const struct ctl_out_file *f,
 	}
 	/* After fchown, which may clear set-id bits. */
 	if (fchmod(fd, exists ? old->st_mode & 07777 : (mode_t)f->mode) != 0 ||
-	    !write_all(fd, f->data, f->len) || fsync(fd) != 0) {
+	    !write_all(fd, f->data, f->len) || fsync(fd) != 0 ||
+	    fstat(fd, out_st) != 0) {
 		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", f->path,
 			    strerror(errno));
 		goto fail;
 	}
-	if (close(fd) != 0) {
+	/*
+	 * Kept open until the rename when asked: while we hold it, its inode
+	 * number cannot be handed to a file someone puts in its place.
+	 */
+	if (out_fd != NULL) {
+		*out_fd = fd;
+	} else if (close(fd) != 0) {
 		fd = -1;
 		ctl_err_set(err, CTL_E_IO, "%s: write failed: %s", f->path,
 			    strerror(errno));
@@ -380,7 +424,7 @@ static void test_pause(const struct ctl_out_file *files, size_t n)
 	}
 	if (!hit)
 		return;
-	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	close(fd);
@@ -418,6 +462,7 @@ static int keep_old(struct ctl_err *err, const struct ctl_out_file *f,
 		    const struct stat *st, int *out_slot)
 {
 	struct ctl_out_file copy = { f->path, NULL, 0, 0 };
+	struct stat now;
 	uint8_t *data = NULL;
 	int i, ok;
 
@@ -429,12 +474,18 @@ static int keep_old(struct ctl_err *err, const struct ctl_out_file *f,
 	}
 	if (errno == ENOENT)
 		return 1;
-	if (!ctl_read_file(err, f->path, (size_t)64 << 20, &data, &copy.len)) {
+	/* The very file check_target saw: not what a link swapped in points at. */
+	if (!ctl_read_file_st(err, f->path, (size_t)64 << 20, &data, &copy.len, &now)) {
 		ctl_err_prefix(err, "cannot keep the old file while it is replaced");
 		return 0;
 	}
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
+		burn_free(data, copy.len);
+		return ctl_err_set(err, CTL_E_IO, "%s: changed while it was being replaced; nothing replaced",
+				   f->path);
+	}
 	copy.data = data;
-	ok = write_temp(err, &copy, st, 1, out_slot);
+	ok = write_temp(err, &copy, st, 1, out_slot, &now, NULL);
 	free(data);
 	return ok;
 }
@@ -443,7 +494,23 @@ struct pending {
 	int tmp, bak;            /* slots, -1: none */
 	int exists;              /* the target was there */
 	struct stat st;
+	struct stat tmp_st;      /* the temporary file as written */
+	int fd;                  /* open on it until the rename, -1: none */
 };
+
+/* still_ours: the temporary file's name still leads to what we wrote. */
+static int still_ours(struct ctl_err *err, const char *path, int slot,
+		      const struct stat *written)
+{
+	struct stat now;
+
+	if (lstat(tmp_slots[slot].path, &now) != 0 || !S_ISREG(now.st_mode) ||
+	    now.st_dev != written->st_dev || now.st_ino != written->st_ino)
+		return ctl_err_set(err, CTL_E_IO,
+				   "%s: the temporary file %s was replaced or removed by someone else; nothing replaced",
+				   path, tmp_slots[slot].path);
+	return 1;
+}
 
 int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 			 size_t n)
@@ -453,19 +520,26 @@ int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 	size_t done = 0;
 	int held = 0, ok = 0;
 
+	/* Each file may need two names in flight: a temporary and a backup. */
+	if (n > TMP_SLOTS / 2)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%zu files to write at once; at most %d can be replaced all or nothing",
+				   n, TMP_SLOTS / 2);
 	p = calloc(n + 1, sizeof(*p));
 	if (p == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		p[i].tmp = p[i].bak = -1;
+		p[i].tmp = p[i].bak = p[i].fd = -1;
 	/* Every target first: a refused one writes nothing at all. */
 	for (size_t i = 0; i < n; i++)
-		if (!check_target(err, files[i].path, &p[i].st, &p[i].exists))
+		if (!check_target(err, files[i].path, &p[i].st, &p[i].exists) ||
+		    !check_dir(err, files[i].path))
 			goto out;
 	for (size_t i = 0; i < n; i++)
-		if (!write_temp(err, &files[i], &p[i].st, p[i].exists, &p[i].tmp))
+		if (!write_temp(err, &files[i], &p[i].st, p[i].exists, &p[i].tmp,
+				&p[i].tmp_st, &p[i].fd))
 			goto out;
 	/*
 	 * Several files: keep each old one (but the last, which nothing can
@@ -482,13 +556,24 @@ int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 	test_pause(files, n);
 	if (n > 1) {
 		/* A signal waits until the set is whole, or whole again. */
-		sigemptyset(&hold);
-		sigaddset(&hold, SIGINT);
-		sigaddset(&hold, SIGTERM);
-		sigaddset(&hold, SIGHUP);
-		sigaddset(&hold, SIGQUIT);
+		/*
+		 * Every signal that could end the process (SIGUSR1, SIGALRM,
+		 * ... as well as SIGTERM) waits until the set is in place or
+		 * put back; only faults, which cannot wait, are left through.
+		 */
+		sigfillset(&hold);
+		sigdelset(&hold, SIGSEGV);
+		sigdelset(&hold, SIGBUS);
+		sigdelset(&hold, SIGFPE);
+		sigdelset(&hold, SIGILL);
+		sigdelset(&hold, SIGABRT);
+		sigdelset(&hold, SIGTRAP);
 		held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
 	}
+	/* Every name checked before the first rename: all or nothing. */
+	for (size_t i = 0; i < n; i++)
+		if (!still_ours(err, files[i].path, p[i].tmp, &p[i].tmp_st))
+			goto out;
 	for (; done < n; done++) {
 		if (rename(tmp_slots[p[done].tmp].path, files[done].path) != 0) {
 			ctl_err_set(err, CTL_E_IO, "%s: cannot replace: %s",
@@ -528,6 +613,8 @@ out:
 	for (size_t i = 0; i < n; i++) {
 		tmp_remove(p[i].tmp);
 		tmp_remove(p[i].bak);
+		if (p[i].fd >= 0)
+			close(p[i].fd); /* written and fsync'd already */
 	}
 	if (held)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);

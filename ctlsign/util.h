@@ -17,6 +17,14 @@
  */
 int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 		  uint8_t **out, size_t *out_len);
+/*
+ * ctl_read_file_st is ctl_read_file that also hands back what fstat said
+ * of the very file it read (owner, mode), for a caller that must judge
+ * who could have written it.
+ */
+struct stat;
+int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
+		     uint8_t **out, size_t *out_len, struct stat *out_st);
 
 /* One output file of ctl_write_atomic_set. */
 struct ctl_out_file {

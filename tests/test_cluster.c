@@ -516,6 +516,49 @@ static void test_known_hosts_owner(void **state)
 	assert_int_equal(chown(f->dir, 0, 0), 0);
 }
 
+/*
+ * The configuration names the nodes, the identity, the known_hosts and
+ * the restart commands: StrictModes for it and its directory too.
+ */
+static void conf_refused(const struct fixture *f, const char *a, const char *b)
+{
+	struct cl_config cfg;
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	assert_false(cl_config_load(&cfg, &err, f->path));
+	assert_int_equal(err.code, CTL_E_USAGE);
+	if (strstr(err.msg, a) == NULL || (b != NULL && strstr(err.msg, b) == NULL))
+		fail_msg("unexpected message: %s", err.msg);
+}
+
+static void test_config_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct cl_config cfg;
+	struct ctl_err err;
+
+	write_conf(f, "[node a]\nhost = 10.0.0.1\ncli_user = admin\n");
+	assert_int_equal(chmod(f->path, 0664), 0);
+	conf_refused(f, "the configuration is writable by group or others (mode 0664)",
+		     "chmod go-w ");
+	assert_int_equal(chmod(f->path, 0646), 0);
+	conf_refused(f, "writable by group or others", "the commands run on them");
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	conf_refused(f, "its directory", "writable by group or others");
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	ctl_err_init(&err);
+	assert_true(cl_config_load(&cfg, &err, f->path));
+	cl_config_cleanup(&cfg);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->path, 65534, 65534), 0);
+		conf_refused(f, "the configuration is owned by uid 65534", "chown ");
+	} else {
+		print_message("owner not checked: needs root to give a file to nobody\n");
+	}
+}
+
 /* Not a regular file: a FIFO answers at once, never waits for a writer. */
 static void test_known_hosts_not_regular(void **state)
 {
@@ -556,6 +599,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_password_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_not_regular, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_modes, setup, teardown),
 		cmocka_unit_test(test_parse_buffer),
 		cmocka_unit_test_setup_teardown(test_known_hosts_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_hosts_modes, setup, teardown),

@@ -695,8 +695,52 @@ static void test_atomic_tmp_unlink_all(void **state)
 	unsetenv("CTLSIGN_TEST_PAUSE");
 	unsetenv("CTLSIGN_TEST_PAUSE_FILE");
 	assert_false(w.ok);
-	assert_non_null(strstr(w.err.msg, "CTLFile.tlv: cannot replace"));
+	assert_non_null(strstr(w.err.msg, "CTLFile.tlv: the temporary file"));
+	assert_non_null(strstr(w.err.msg, "was replaced or removed by someone else; nothing replaced"));
 	assert_holds(w.path, "old");
+	assert_only(fx, 1, names);
+}
+
+/*
+ * Another user who can write the directory swaps the temporary file for
+ * one of theirs between our write and our rename: nothing is replaced.
+ */
+static void test_atomic_tmp_swapped(void **state)
+{
+	struct afx *fx = *state;
+	const char *pause = at(fx, "pause");
+	const char *names[] = { "CTLFile.tlv" };
+	struct writer w = { at(fx, "CTLFile.tlv"), { 0 }, -1 };
+	char tmp[PATH_MAX] = "";
+	pthread_t tid;
+	DIR *d;
+	struct dirent *e;
+
+	put(w.path, "old");
+	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE", "write:CTLFile.tlv", 1), 0);
+	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE_FILE", pause, 1), 0);
+	assert_int_equal(pthread_create(&tid, NULL, write_in_thread, &w), 0);
+	for (int k = 0; k < 300 && access(pause, F_OK) != 0; k++)
+		usleep(10 * 1000);
+	assert_int_equal(access(pause, F_OK), 0);
+	d = opendir(fx->dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "CTLFile.tlv.tmp.", 16) == 0)
+			snprintf(tmp, sizeof(tmp), "%s/%s", fx->dir, e->d_name);
+	closedir(d);
+	assert_true(tmp[0] != '\0');
+	/* The same name, another file: what rename() would put in place. */
+	assert_int_equal(unlink(tmp), 0);
+	put(tmp, "FORGED");
+	unlink(pause);
+	assert_int_equal(pthread_join(tid, NULL), 0);
+	unsetenv("CTLSIGN_TEST_PAUSE");
+	unsetenv("CTLSIGN_TEST_PAUSE_FILE");
+	assert_false(w.ok);
+	assert_non_null(strstr(w.err.msg, "was replaced or removed by someone else; nothing replaced"));
+	assert_holds(w.path, "old");
+	unlink(tmp);
 	assert_only(fx, 1, names);
 }
 
@@ -718,6 +762,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_atomic_refuses_non_regular,
 						atomic_setup, atomic_teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_tmp_unlink_all,
+						atomic_setup, atomic_teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_tmp_swapped,
 						atomic_setup, atomic_teardown),
 	};
 

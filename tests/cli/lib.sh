@@ -80,6 +80,21 @@ no_tmp() {
 	[ -z "$left" ] || fail "$2: temporary file left behind: $left"
 }
 
+ESC=$(printf '\033')
+# no_raw WHAT: neither stdout nor stderr holds ESC, BEL, a C1 CSI, a bidi
+# override or isolate, or a byte that is not UTF-8.
+no_raw() {
+	for f in "$T/out" "$T/err"; do
+		if grep -q "$ESC" "$f" || grep -q "$(printf '\007')" "$f" ||
+			grep -q "$(printf '\302\233')" "$f" ||
+			grep -q "$(printf '\342\200\256')" "$f" ||
+			grep -q "$(printf '\342\201\246')" "$f" ||
+			! python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$f" 2>/dev/null; then
+			fail "$1: raw control or invalid UTF-8 in $(basename "$f"): $(od -c "$f" | head -n 8)"
+		fi
+	done
+}
+
 finish() {
 	if [ "$fails" -gt 0 ]; then
 		echo "$0: $fails failure(s)" >&2

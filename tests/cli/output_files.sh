@@ -24,7 +24,7 @@ build() {
 # docs/ctlsign.1): the process dies of that signal, the temporary file is
 # gone, the old file is untouched. env --default-signal: a background job
 # of a script starts with SIGINT ignored, and an ignored signal stays so.
-for sig in TERM INT HUP; do
+for sig in TERM INT HUP USR1 ALRM; do
 	rm -f "$T/pause"
 	CTLSIGN_TEST_PAUSE=write:CTLFile.tlv CTLSIGN_TEST_PAUSE_FILE=$T/pause \
 		env --default-signal=INT "$BIN" build -q -o "$out" \
@@ -44,12 +44,15 @@ for sig in TERM INT HUP; do
 	fi
 	[ -n "$(find "$T/site" -name 'CTLFile.tlv.tmp.*')" ] ||
 		fail "SIG$sig: no temporary file while paused (the test proves nothing)"
+	# The private key (unencrypted: no passphrase asked) is held: no core.
+	grep -Eq '^Max core file size +0 +0 ' "/proc/$pid/limits" ||
+		fail "SIG$sig: a key is held and a core dump is possible: $(grep core "/proc/$pid/limits")"
 	kill -s "$sig" "$pid" || fail "SIG$sig: the build was already gone"
 	set +e
 	wait "$pid"
 	rc=$?
 	set -e
-	case $sig in TERM) num=15 ;; INT) num=2 ;; HUP) num=1 ;; esac
+	case $sig in TERM) num=15 ;; INT) num=2 ;; HUP) num=1 ;; USR1) num=10 ;; ALRM) num=14 ;; esac
 	want=$((128 + num))
 	[ "$rc" -eq "$want" ] || fail "SIG$sig: exit $rc, expected $want (killed by the signal): $(cat "$T/err")"
 	no_tmp "$T/site" "SIG$sig during the write"
@@ -57,6 +60,28 @@ for sig in TERM INT HUP; do
 	[ "$(ls "$T/site")" = CTLFile.tlv ] || fail "SIG$sig: stray files: $(ls "$T/site")"
 done
 rm -f "$T/pause"
+
+# A directory everyone may write, without the sticky bit: another user
+# could swap the temporary file before the rename. Refused; sticky is fine.
+mkdir "$T/ww"
+chmod 777 "$T/ww"
+run "$BIN" build -q -o "$T/ww/CTLFile.tlv" --timestamp 1500000000 $sign --ccm-tftp "$DATA/pub.pem"
+expect "a world-writable directory" 3 1 "$T/ww/CTLFile.tlv: its directory $T/ww is writable by everyone without the sticky bit (mode 0777)"
+[ -z "$(ls "$T/ww")" ] || fail "a world-writable directory: files written: $(ls "$T/ww")"
+chmod 1777 "$T/ww"
+run "$BIN" build -q -o "$T/ww/CTLFile.tlv" --timestamp 1500000000 $sign --ccm-tftp "$DATA/pub.pem"
+expect "a sticky world-writable directory" 0
+
+# A file-size limit (SIGXFSZ) is a failed write, not a death that leaves
+# the temporary file: exit 3 naming the file, the old file untouched.
+set +e
+(ulimit -f 1; exec "$BIN" build -q -o "$out" --timestamp 1500000000 $sign \
+	--ccm-tftp "$DATA/pub.pem" >"$T/out" 2>"$T/err")
+rc=$?
+set -e
+expect "a file-size limit" 3 1 "$out"
+no_tmp "$T/site" "a file-size limit"
+[ "$(sum "$out")" = "$before" ] || fail "a file-size limit: the previous file changed"
 
 # A new file gets mode 0644, whatever the umask.
 old_umask=$(umask)

@@ -7,20 +7,6 @@
 # and U+FFFD (for bytes that are not UTF-8) in JSON.
 . "$(dirname "$0")/lib.sh"
 
-ESC=$(printf '\033')
-# no_raw WHAT: neither stdout nor stderr holds ESC, BEL, a C1 CSI, a bidi
-# override or isolate, or a byte that is not UTF-8.
-no_raw() {
-	for f in "$T/out" "$T/err"; do
-		if grep -q "$ESC" "$f" || grep -q "$(printf '\007')" "$f" ||
-			grep -q "$(printf '\302\233')" "$f" ||
-			grep -q "$(printf '\342\200\256')" "$f" ||
-			grep -q "$(printf '\342\201\246')" "$f" ||
-			! python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$f" 2>/dev/null; then
-			fail "$1: raw control or invalid UTF-8 in $(basename "$f"): $(od -c "$f" | head -n 8)"
-		fi
-	done
-}
 # json_ok WHAT: stdout is one valid JSON document (python3 reads it as UTF-8).
 json_ok() {
 	python3 -m json.tool "$T/out" >/dev/null 2>"$T/json.err" ||
@@ -114,6 +100,34 @@ run timeout 30 "$BIN" cluster status -c "$T/c.conf" --json --file "$bad.tlv"
 json_ok "cluster status --json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["file"]=="x\x1b]0;t\x07\x9b\u202e\u2066\ufffdy.tlv", d["file"]' "$T/out" ||
 	fail "cluster status --json: the file name does not decode as documented: $(cat "$T/out")"
+# The text report and its messages: a host from the config and the file
+# name, both hostile (node names are letters, digits, - _ . only).
+sed "s|^host = .*|host = h$bad|" "$T/c.conf" >"$T/c2.conf"
+chmod 600 "$T/c2.conf"
+run timeout 30 "$BIN" cluster status -c "$T/c2.conf" --file "$bad.tlv"
+no_raw "cluster status with a hostile config"
+run timeout 30 "$BIN" cluster distribute -c "$T/c2.conf" --dry-run "$T/$kor.tlv"
+no_raw "cluster distribute with a hostile config"
+# Success lines name the files: build, sgn sign, check.
+cp "$DATA/pub.key" "$T/k.key"
+chmod 600 "$T/k.key"
+run "$BIN" build -o "$T/o-$bad.tlv" --sign-key "$T/k.key" --sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
+expect "build to a hostile name" 0
+no_raw "build to a hostile name"
+printf '<x/>' >"$T/c-$bad.xml"
+run "$BIN" sgn sign "$T/c-$bad.xml" --sign-key "$T/k.key" --sign-cert "$DATA/pub.pem"
+expect "sgn sign a hostile name" 0
+no_raw "sgn sign a hostile name"
+run "$BIN" check "$T/o-$bad.tlv"
+expect "check a hostile name" 0
+no_raw "check a hostile name"
+# getopt's own messages would echo an option raw.
+run "$BIN" verify "--x$bad"
+expect "a hostile option" 2
+no_raw "a hostile option"
+run "$BIN" "x$bad"
+expect "a hostile command" 2
+no_raw "a hostile command"
 
 # tokens list: a token label and a certificate subject with the same
 # bytes, on a SoftHSM2 token of this test's own.

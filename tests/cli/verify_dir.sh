@@ -12,18 +12,6 @@ summary() { # summary WHAT TEXT: the last line on stdout is TEXT
 	[ "$(tail -n 1 "$T/out")" = "$2" ] ||
 		fail "$1: summary '$(tail -n 1 "$T/out")', expected '$2'"
 }
-ESC=$(printf '\033')
-# no_raw WHAT: neither stdout nor stderr holds ESC, BEL, C1 CSI or a bidi control.
-no_raw() {
-	for f in "$T/out" "$T/err"; do
-		if grep -q "$ESC" "$f" || grep -q "$(printf '\007')" "$f" ||
-			grep -q "$(printf '\302\233')" "$f" ||
-			grep -q "$(printf '\342\200\256')" "$f" ||
-			grep -q "$(printf '\342\201\246')" "$f"; then
-			fail "$1: a raw control reached $(basename "$f"): $(od -c "$f" | head -n 5)"
-		fi
-	done
-}
 
 # Nothing to verify: an empty directory, or one without a trust list.
 mkdir "$T/empty"
