@@ -25,6 +25,7 @@
 
 #include "ctlsign/text.h"
 #include "p11.h"
+#include "p11guard.h"
 #include "util.h"
 
 /* Room for a token or object label made printable, for messages. */
@@ -38,6 +39,10 @@ struct p11 {
 	int refs;
 	char *module;
 	void *dl;            /* our dlopen of the module, for its checks */
+	CK_FUNCTION_LIST_PTR fl;    /* its list, checked (check_module) */
+	void *guard_dl;             /* the guard libp11 loads (p11guard.h) */
+	const struct p11guard_api *guard;  /* non-NULL: module attached */
+	char *guard_path;
 };
 
 /* URIs */
@@ -83,7 +88,7 @@ static int set_str(struct ctl_err *err, char **dst, const char *s, size_t n,
 		   const char *what)
 {
 	uint8_t buf[1024];
-	size_t len;
+	size_t len = 0;
 
 	if (*dst != NULL)
 		return ctl_err_set(err, CTL_E_USAGE, "%s given twice", what);
@@ -137,6 +142,11 @@ static int query_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
 		      size_t nlen, const char *v, size_t vlen)
 {
 #define IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
+	/* RFC 7512: a query value holds neither ';' nor '?' unencoded. */
+	if (memchr(v, ';', vlen) != NULL || memchr(v, '?', vlen) != NULL)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "query attribute '%.*s' holds ';' or '?': percent-encode them (%%3B, %%3F)",
+				   (int)nlen, name);
 	if (IS("pin-source")) {
 		if (!set_str(err, &u->pin_source, v, vlen, "pin-source="))
 			return 0;
@@ -255,6 +265,13 @@ static char *redacted_copy(const char *s)
 		size_t keep = shown_attr(s, name, query) ? len :
 			      eq != NULL ? name + 1 : 0;
 
+		/*
+		 * A shown query value ends at a ';' or '?' it should not hold:
+		 * what follows may be a pasted secret (?pin-source=/x;pin=1).
+		 */
+		if (query && keep == len && eq != NULL)
+			keep = (size_t)(eq + 1 - s) + strcspn(eq + 1, ";?&");
+
 		/* A segment grows by 2 bytes at most: cap holds them all. */
 		memcpy(out + k, s, keep);
 		k += keep;
@@ -273,12 +290,44 @@ static char *redacted_copy(const char *s)
 	return out;
 }
 
+/*
+ * names_pin_value: does s hold "pin-value" anywhere, in any case and
+ * through any percent-encoding (%70in-value, pin%2Dvalue), even inside
+ * another attribute's value? Such a URI is refused before it is parsed,
+ * so that no message can echo the PIN that follows.
+ */
+static int names_pin_value(const char *s)
+{
+	static const char want[] = "pin-value";
+	size_t k = 0;
+
+	while (*s != '\0') {
+		int c = (unsigned char)*s++;
+
+		if (c == '%' && isxdigit((unsigned char)s[0]) &&
+		    isxdigit((unsigned char)s[1])) {
+			char hex[3] = { s[0], s[1], '\0' };
+
+			c = (int)strtol(hex, NULL, 16);
+			s += 2;
+		}
+		c = tolower(c);
+		k = c == want[k] ? k + 1 : c == want[0] ? 1 : 0;
+		if (k == sizeof(want) - 1)
+			return 1;
+	}
+	return 0;
+}
+
 int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s)
 {
 	const char *q;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
+	if (names_pin_value(s))
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "the PKCS#11 URI holds pin-value, which puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
 	out->text = redacted_copy(s);
 	if (out->text == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
@@ -444,6 +493,7 @@ static int check_module(struct p11 *p, struct ctl_err *err, const char *module)
 	 * the process has it started, finalizing would end theirs.
 	 */
 	started = rv == CKR_OK;
+	p->fl = fl;
 	if ((rv = fl->C_GetSlotList(CK_FALSE, NULL, &n)) != CKR_OK)
 		ctl_err_set(err, CTL_E_TOKEN,
 			    "%s: cannot list the slots: C_GetSlotList failed (PKCS#11 error 0x%lx)",
@@ -465,6 +515,95 @@ static int check_module(struct p11 *p, struct ctl_err *err, const char *module)
 	if (started)
 		(void)fl->C_Finalize(NULL);
 	return ok;
+}
+
+/*
+ * guard_file finds ctlsign's PKCS#11 guard: beside the running executable
+ * (the build tree, where CMake builds it next to ctlsign and tests link
+ * it beside theirs; a guard there is as trusted as the binary), else
+ * where `cmake --install` put it (CTLSIGN_P11GUARD_INSTALLED). Returns a
+ * malloc'd path or NULL with err set: no module is loaded unguarded.
+ */
+static char *guard_file(struct ctl_err *err)
+{
+	char exe[4096], *slash, *path = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *installed = NULL;
+
+#ifdef CTLSIGN_P11GUARD_INSTALLED
+	installed = CTLSIGN_P11GUARD_INSTALLED;
+#endif
+	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			size_t len = (size_t)(slash - exe) + 1 + sizeof(P11GUARD_NAME);
+
+			slash[1] = '\0';
+			if ((path = malloc(len)) == NULL) {
+				ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+				return NULL;
+			}
+			snprintf(path, len, "%s%s", exe, P11GUARD_NAME);
+			if (access(path, R_OK) == 0)
+				return path;
+			free(path);
+			path = NULL;
+		}
+	}
+	if (installed != NULL && access(installed, R_OK) == 0 &&
+	    (path = strdup(installed)) == NULL)
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	else if (path == NULL)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "cannot find ctlsign's PKCS#11 guard %s (beside the ctlsign executable or %s); no module is loaded without it: reinstall ctlsign",
+			    P11GUARD_NAME, installed != NULL ? installed : "installed");
+	return path;
+}
+
+/*
+ * guard_module loads the guard (p11guard.h) and puts p->fl behind its
+ * function list, so that every answer libp11 gets is checked.
+ */
+static int guard_module(struct p11 *p, struct ctl_err *err)
+{
+	p11guard_api_fn get = NULL;
+	const struct p11guard_api *api;
+	const char *why;
+
+	if ((p->guard_path = guard_file(err)) == NULL)
+		return 0;
+	p->guard_dl = dlopen(p->guard_path, RTLD_NOW | RTLD_LOCAL);
+	if (p->guard_dl == NULL) {
+		why = dlerror();
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: cannot load ctlsign's PKCS#11 guard: %s",
+				   p->guard_path, why != NULL ? why : "dlopen failed");
+	}
+	*(void **)&get = dlsym(p->guard_dl, P11GUARD_SYMBOL);
+	if (get == NULL || (api = get(P11GUARD_ABI)) == NULL)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "%s: not the PKCS#11 guard of this ctlsign (another version?): reinstall ctlsign",
+				   p->guard_path);
+	if (!api->attach(p->fl))
+		return ctl_err_set(err, CTL_E_INTERNAL,
+				   "%s: another PKCS#11 module is already in use by this process",
+				   p->module);
+	p->guard = api;
+	return 1;
+}
+
+int p11_blame(const struct p11 *p, struct ctl_err *err)
+{
+	const char *why;
+
+	if (p == NULL || p->guard == NULL || (why = p->guard->reason()) == NULL)
+		return 0;
+	/* What libp11 made of the refused answer says less: replace it. */
+	ERR_clear_error();
+	ctl_err_init(err);
+	ctl_err_set(err, CTL_E_TOKEN, "%s: broken PKCS#11 module: %s",
+		    p->module, why);
+	return 1;
 }
 
 struct p11 *p11_open(struct ctl_err *err, const char *module)
@@ -496,19 +635,23 @@ struct p11 *p11_open(struct ctl_err *err, const char *module)
 			    strerror(errno));
 		goto fail;
 	}
-	if (!check_module(p, err, module))
+	if (!check_module(p, err, module) || !guard_module(p, err))
 		goto fail;
-	if (PKCS11_CTX_load(p->ctx, module) != 0) {
-		ctl_err_openssl(err, CTL_E_TOKEN,
-				"%s: cannot load the PKCS#11 module", module);
+	/* libp11 gets the guard, the same loaded object, with p->fl behind. */
+	if (PKCS11_CTX_load(p->ctx, p->guard_path) != 0) {
+		if (!p11_blame(p, err))
+			ctl_err_openssl(err, CTL_E_TOKEN,
+					"%s: cannot load the PKCS#11 module",
+					module);
 		goto fail;
 	}
 	p->loaded = 1;
 	if (PKCS11_enumerate_slots(p->ctx, &p->slots, &p->nslots) != 0) {
 		p->slots = NULL;
 		p->nslots = 0;
-		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot list the slots",
-				module);
+		if (!p11_blame(p, err))
+			ctl_err_openssl(err, CTL_E_TOKEN,
+					"%s: cannot list the slots", module);
 		goto fail;
 	}
 	return p;
@@ -531,6 +674,11 @@ void p11_free(struct p11 *p)
 		PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
 	if (p->loaded)
 		PKCS11_CTX_unload(p->ctx);
+	if (p->guard != NULL)
+		p->guard->detach();
+	if (p->guard_dl != NULL)
+		dlclose(p->guard_dl);
+	free(p->guard_path);
 	PKCS11_CTX_free(p->ctx);
 	if (p->dl != NULL)
 		dlclose(p->dl);
@@ -812,6 +960,8 @@ static int tok_sign(struct ctl_signer *s, struct ctl_err *err, uint8_t *out,
 	struct p11_signer *ps = s->impl;
 
 	if (!ctl_evp_sign(ps->key, err, out, out_len, md, spans, nspans)) {
+		if (p11_blame(ps->p, err))
+			return 0;
 		ctl_err_prefix(err, "token %s", s->label);
 		return 0;
 	}

@@ -79,6 +79,17 @@ struct p11;
  * is reference counted: p11_ref adds one, p11_free drops one.
  */
 struct p11 *p11_open(struct ctl_err *err, const char *module);
+/*
+ * libp11 then loads the module through ctlsign's guard (p11/p11guard.h),
+ * which checks every answer (counts within the caller's room and at most
+ * 1024 slots, lengths within the caller's buffer and at most 64 KiB) and
+ * turns a wrong one into a PKCS#11 error; from then on the module gets
+ * nothing more (no PIN). p11_blame: if the guard caught p's module, err
+ * becomes one line naming the module and what it got wrong (CTL_E_TOKEN)
+ * and 1 is returned; else 0 and err is left alone. Call it when an
+ * operation on p failed, before p11_free.
+ */
+int p11_blame(const struct p11 *p, struct ctl_err *err);
 struct p11 *p11_ref(struct p11 *p);
 void p11_free(struct p11 *p);
 /* p11_module returns the module path in use (owned by p). */

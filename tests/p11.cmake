@@ -13,7 +13,8 @@ set_target_properties(ctlsign_p11_shim PROPERTIES PREFIX "" OUTPUT_NAME p11shim)
 # (tests/p11/broken.c says how), to prove that a broken module is exit 4
 # with a message naming it, not a crash inside libp11.
 set(CTLSIGN_BROKEN_KINDS NULL_LIST LIST_ERROR NO_SYMBOL NULL_SLOTLIST
-    NULL_SIGN VERSION HUGE_SLOTS SLOTS_ERROR)
+    NULL_SIGN VERSION HUGE_SLOTS SLOTS_ERROR LIE_SLOTS_HUGE LIE_SLOTS_GROW
+    LIE_FIND LIE_ATTR_LONG LIE_ATTR_SIZE LIE_SIGN_LONG)
 set(CTLSIGN_BROKEN_ENV "")
 set(CTLSIGN_BROKEN_DEFS "")
 foreach(kind ${CTLSIGN_BROKEN_KINDS})
@@ -36,6 +37,12 @@ target_include_directories(test_p11 PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_definitions(test_p11 PRIVATE FIXTURES="${CTLSIGN_FIXTURES}"
   ${CTLSIGN_BROKEN_DEFS})
 set_tests_properties(test_p11 PROPERTIES TIMEOUT 120 LABELS "unit;p11")
+# p11.c finds its PKCS#11 guard beside the running executable (or
+# installed): test_p11 gets a link to the build's guard beside it.
+add_custom_command(TARGET test_p11 POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E create_symlink
+          $<TARGET_FILE:ctlsign_p11guard>
+          $<TARGET_FILE_DIR:test_p11>/$<TARGET_FILE_NAME:ctlsign_p11guard>)
 
 # p11_secrets also covers key-file passphrases (secrets, not tokens).
 foreach(name p11_sign p11_export p11_errors p11_pin p11_secrets)

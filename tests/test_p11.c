@@ -101,6 +101,14 @@ static void test_uri_secret_not_echoed(void **state)
 		"pkcs11:token=a;S3cr3t",
 		"pkcs11:S3cr3t?pin-source=/p",
 		"token=a;pin-value=S3cr3t",
+		/* Inside another value, and through percent-encoding. */
+		"pkcs11:token=a?pin-source=/nonexist;pin-value=S3cr3t",
+		"pkcs11:token=a?pin-source=/x?pin-value=S3cr3t",
+		"pkcs11:token=a?module-path=/nonexist;pin-value=S3cr3t",
+		"pkcs11:token=a?pin-source=/x;pin=S3cr3t",
+		"pkcs11:token=a;%70in-value=S3cr3t",
+		"pkcs11:token=a;pin%2Dvalue=S3cr3t",
+		"pkcs11:token=a;object=x%3Bpin-value=S3cr3t",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

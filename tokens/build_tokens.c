@@ -107,6 +107,8 @@ int tokens_open_for_build(struct ctl_err *err,
 	x = NULL;
 	ok = 1;
 done:
+	if (!ok)
+		p11_blame(p, err);
 	ctl_signer_free(signer);
 	for (size_t i = 0; x != NULL && i < n; i++)
 		X509_free(x[i]);

@@ -206,8 +206,10 @@ int tokens_scan(struct ctl_err *err, struct tokens_list *out,
 		}
 	ok = 1;
 done:
-	if (!ok)
+	if (!ok) {
+		p11_blame(p, err);
 		tokens_list_cleanup(out);
+	}
 	p11_free(p);
 	for (size_t i = 0; u != NULL && i < nuris; i++)
 		p11_uri_cleanup(&u[i]);

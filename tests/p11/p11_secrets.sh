@@ -12,7 +12,10 @@
 #   CTLSIGN_KEY_PASSPHRASE, are refused with a wrong one, and a key that
 #   is not encrypted is opened without asking;
 # - a broken PKCS#11 module (tests/p11/broken.c) is exit 4 with one line
-#   naming it, never a crash, for `tokens list` and for a signature.
+#   naming it, never a crash, for `tokens list` and for a signature; so is
+#   one that lies to libp11 after ctlsign's check (caught by the guard,
+#   p11/p11guard.c), for `tokens list`, `tokens export` and a build;
+# - without its guard, ctlsign loads no module.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/common.sh"
 : "${CTLSIGN_SHIM:?set by tests/p11.cmake}" "${CTLSIGN_BROKEN_DIR:?set by tests/p11.cmake}"
@@ -90,7 +93,7 @@ for uri in "$T1;pin-value=S3cr3tPIN" "$T1;pin-value=S3cr3tPIN;object=x" \
 	grep -q S3cr3tPIN "$T/err" && fail "tokens list $uri: the secret is in the message: $(cat "$T/err")"
 done
 CTLSIGN_PIN=$PIN run tbuild "$out" --sign-token "$T1;pin-value=S3cr3tPIN" --sast-token "$T2"
-expect "pin-value in the path" 2 1 "PIN on the command line" "$T1;pin-value=***"
+expect "pin-value in the path" 2 1 "PIN on the command line"
 [ "$(tries)" -eq 3 ] || fail "pin-value: a PIN was tried ($(tries) left)"
 
 # Key files: encrypted PKCS#8, legacy encrypted PEM, and plain ones.
@@ -177,5 +180,70 @@ for kind in null_list list_error no_symbol null_slotlist null_sign version \
 	unchanged "$out" "build, module $kind"
 	[ "$(tries)" -eq 3 ] || fail "module $kind: a PIN was tried ($(tries) left)"
 done
+
+# Modules that answer ctlsign's check honestly and lie to libp11 after
+# (tests/p11/broken.c, LIE_*): the guard (p11/p11guard.c) refuses the lie,
+# so it is exit 4 with one line naming the module and the wrong answer,
+# never a crash or a read past a buffer (this test runs under ASan). The
+# fixture wraps the shim, which counts PIN attempts: starting from 2, a
+# right PIN would make it 3, a wrong one 1; it must stay 2 wherever the
+# lie comes before the login. A module lying only about C_Sign lists and
+# exports like SoftHSM (the guard forwards faithfully) and then fails the
+# build at the signature, after a right PIN.
+export BROKEN_REAL_MODULE=$CTLSIGN_SHIM
+for kind in slots_huge slots_grow find attr_long attr_size sign_long; do
+	mod=$CTLSIGN_BROKEN_DIR/p11broken_lie_$kind.so
+	[ -f "$mod" ] || { fail "no fixture module $mod"; continue; }
+	case $kind in
+	slots_*) fn=C_GetSlotList ;;
+	find) fn=C_FindObjects ;;
+	attr_*) fn=C_GetAttributeValue ;;
+	sign_long) fn=C_Sign ;;
+	esac
+	echo 2 >"$SHIM_STATE"
+	rm -rf "$T/lie-out"
+	mkdir "$T/lie-out"
+	if [ $kind = sign_long ]; then
+		run "$BIN" tokens list --module "$mod"
+		expect "tokens list, lying module $kind" 0
+		grep -q "SAST-ADN008580ef" "$T/out" ||
+			fail "tokens list, lying module $kind: token not listed"
+		run notty "$BIN" tokens export -q --module "$mod" --out "$T/lie-out" "$T2"
+		expect "tokens export, lying module $kind" 0
+		[ -n "$(ls "$T/lie-out")" ] ||
+			fail "tokens export, lying module $kind: nothing exported"
+	else
+		run "$BIN" tokens list --module "$mod"
+		expect "tokens list, lying module $kind" 4 1 "$mod: broken PKCS#11 module: $fn"
+		run notty "$BIN" tokens export --module "$mod" --out "$T/lie-out"
+		expect "tokens export, lying module $kind" 4 1 "$mod: broken PKCS#11 module: $fn"
+		[ -z "$(ls "$T/lie-out")" ] ||
+			fail "tokens export, lying module $kind: wrote $(ls "$T/lie-out")"
+	fi
+	echo old >"$out"
+	CTLSIGN_PIN=$PIN run tbuild "$out" --module "$mod" --sign-token "$T1" --sast-token "$T2"
+	expect "build, lying module $kind" 4 1 "$mod: broken PKCS#11 module: $fn"
+	unchanged "$out" "build, lying module $kind"
+	if [ $kind = sign_long ]; then
+		[ "$(tries)" -eq 3 ] || fail "module $kind: the right PIN was not used ($(tries) left)"
+	else
+		[ "$(tries)" -eq 2 ] || fail "module $kind: a PIN was tried ($(tries) left)"
+	fi
+done
+unset BROKEN_REAL_MODULE
+
+# No guard, no module: a ctlsign whose guard is missing (here a copy of
+# the binary alone, when none is installed) loads no module unguarded.
+guard_installed=$(grep -ao '/[[:print:]]*/ctlsign/ctlsign-p11guard\.so' "$BIN" | head -n 1 || true)
+if [ -n "$guard_installed" ] && [ ! -e "$guard_installed" ]; then
+	mkdir "$T/alone"
+	cp "$BIN" "$T/alone/ctlsign"
+	echo 2 >"$SHIM_STATE"
+	run "$T/alone/ctlsign" tokens list
+	expect "no guard" 4 1 "ctlsign-p11guard.so" "no module is loaded without it"
+	[ "$(tries)" -eq 2 ] || fail "no guard: a PIN was tried ($(tries) left)"
+else
+	echo "note: a guard is installed at $guard_installed; the missing-guard case is not checked"
+fi
 
 finish
