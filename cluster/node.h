@@ -65,6 +65,11 @@ void cl_sess_close(struct cl_sess *s);
  * the watchdog): whether asking the node anything more makes sense.
  */
 int cl_sess_alive(struct cl_sess *s);
+/*
+ * cl_sftp_alive: s is alive and its SFTP channel too (the channel can
+ * end alone, the connection staying up): whether SFTP calls make sense.
+ */
+int cl_sftp_alive(struct cl_sess *s);
 
 /* cl_sftp_start opens the SFTP subsystem on s. */
 int cl_sftp_start(struct cl_sess *s, struct ctl_err *err);

@@ -651,10 +651,12 @@ static void rollback_one(void *arg, size_t i)
 	progress(c->opts, n, "rolling back");
 	/*
 	 * Its session sat idle since the switch (restart, read-back) and may
-	 * have been dropped, which libssh learns only when it next reads: a
-	 * rollback that lost its connection is tried once more on a new one
-	 * (after removing what the first try may have left), rather than
-	 * leaving a node that answers again with the NEW file.
+	 * have been dropped, or its SFTP channel alone closed (the connection
+	 * staying up), which libssh learns only when it next reads: a
+	 * rollback that lost its connection or its SFTP channel is tried once
+	 * more on a new connection (after removing what the first try may
+	 * have left), rather than leaving a node that answers again with the
+	 * NEW file.
 	 */
 	for (int attempt = 0;; attempt++) {
 		if (attempt > 0) {
@@ -671,7 +673,7 @@ static void rollback_one(void *arg, size_t i)
 			     cl_sftp_replace(&w->sess, &err, w->tmp, w->target);
 		else
 			ok = cl_sftp_unlink(&w->sess, &err, w->target);
-		if (ok || attempt > 0 || cl_sess_alive(&w->sess))
+		if (ok || attempt > 0 || cl_sftp_alive(&w->sess))
 			break;
 		progress(c->opts, n, "connection lost: reconnecting to roll back");
 	}

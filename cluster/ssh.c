@@ -173,6 +173,20 @@ int cl_sess_alive(struct cl_sess *s)
 	return s->ssh != NULL && ssh_is_connected(s->ssh) && !wd_was_cut(s);
 }
 
+/* The SFTP channel can end alone (its server process died, or the node
+ * closed it): the connection then stays up, its channel does not. */
+static int sftp_chan_ok(struct cl_sess *s)
+{
+	return s->sftp != NULL && s->sftp->channel != NULL &&
+	       ssh_channel_is_open(s->sftp->channel) &&
+	       !ssh_channel_is_eof(s->sftp->channel);
+}
+
+int cl_sftp_alive(struct cl_sess *s)
+{
+	return cl_sess_alive(s) && sftp_chan_ok(s);
+}
+
 /* The one policy for untrusted text lives in the engine (ctlsign/text.h). */
 void cl_printable(char *s, size_t cap)
 {
@@ -249,22 +263,31 @@ static char *join(const char *dir, const char *base)
  * created (libssh appends to it, making its directory if needed):
  * its resolved directory + its name; or, with no directory either,
  * the absolute name. A symbolic link to a missing file or directory is
- * refused: whoever creates its target would choose the keys.
+ * refused: whoever creates its target would choose the keys. A file
+ * that is there now was created since realpath looked (another worker's
+ * --accept-new, another ssh): *appeared is set, err is not, and the
+ * caller looks again.
  */
-static char *kh_missing(struct ctl_err *err, const char *path)
+static char *kh_missing(struct ctl_err *err, const char *path, int *appeared)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char *dir = slash == path ? strdup("/") :
 		    slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
 	char *rdir = NULL, *out = NULL, cwd[PATH_MAX];
 	struct stat st;
+	int bad_name, there;
 
 	if (dir == NULL) {
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		return NULL;
 	}
-	if (lstat(path, &st) == 0 || *base == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0) {
+	/* One look only: a second could see what the first did not. */
+	bad_name = *base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
+	there = !bad_name && lstat(path, &st) == 0;
+	*appeared = there && !S_ISLNK(st.st_mode);
+	if (*appeared)
+		goto done;
+	if (there || bad_name) {
 		ctl_err_set(err, CTL_E_USAGE, "%s: known_hosts is a symbolic link to "
 			    "a missing file, or not a file name", path);
 		goto done;
@@ -301,19 +324,36 @@ int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real)
 {
 	char *real, *dir = NULL, *slash, obj[PATH_MAX + 32];
 	struct stat st;
-	int fd = -1, ok = 0;
+	int fd = -1, ok = 0, missing = 0;
 
 	if (out_real != NULL)
 		*out_real = NULL;
-	real = realpath(path, NULL);
-	if (real == NULL && errno != ENOENT)
-		return ctl_err_set(err, CTL_E_IO, "%s: cannot resolve: %s", path,
-				   strerror(errno));
-	if (real == NULL) {
-		real = kh_missing(err, path);
-		if (real == NULL)
+	/*
+	 * Missing: where it would be created. Created meanwhile (the workers
+	 * check it in parallel while one of them records a key): look again.
+	 */
+	for (int tries = 0;; tries++) {
+		int appeared = 0;
+
+		real = realpath(path, NULL);
+		if (real != NULL)
+			break;
+		if (errno != ENOENT)
+			return ctl_err_set(err, CTL_E_IO, "%s: cannot resolve: %s", path,
+					   strerror(errno));
+		real = kh_missing(err, path, &appeared);
+		if (real != NULL) {
+			missing = 1;
+			break;
+		}
+		if (!appeared)
 			return 0;
-	} else {
+		if (tries == 2)
+			return ctl_err_set(err, CTL_E_IO, "%s: known_hosts keeps "
+					   "appearing and vanishing while it is checked",
+					   path);
+	}
+	if (!missing) {
 		/* Without blocking: a FIFO must not wait for a writer. */
 		fd = open(real, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0 || fstat(fd, &st) != 0) {
@@ -610,6 +650,9 @@ static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
 	if (wd_was_cut(s))
 		snprintf(detail, sizeof(detail), "%s: no answer within %d s (timeout)",
 			 path, s->timeout);
+	else if (s->sftp != NULL && ssh_is_connected(s->ssh) && !sftp_chan_ok(s))
+		snprintf(detail, sizeof(detail), "%s: the node closed the SFTP session",
+			 path);
 	else if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
 	    ssh_is_connected(s->ssh))
 		snprintf(detail, sizeof(detail), "%s: %s", path, codes[code]);
@@ -965,6 +1008,13 @@ int cl_exec(struct cl_sess *s, struct ctl_err *err, const char *cmd,
 					     s->timeout * 1000)) > 0)
 		if (!append(&buf, &len, &cap, chunk, (size_t)r))
 			goto oom;
+	/*
+	 * At its EOF, what it wrote to stderr (not parsed) is already here:
+	 * drained without waiting, since libssh calls a channel with unread
+	 * stderr not at EOF (that was reported as a timeout).
+	 */
+	while (r == 0 && ssh_channel_read_timeout(ch, chunk, sizeof(chunk), 1, 0) > 0)
+		;
 	if (r < 0 || !ssh_channel_is_eof(ch)) {
 		remote_err(err, s->node, "command output cut short",
 			   r < 0 ? ssh_get_error(s->ssh) : "timeout");

@@ -23,9 +23,10 @@
 #   signal      SIGTERM to ctlsign while node 3 waits to switch, after the
 #               others switched: the step ends, then every node is rolled
 #               back (a signal must not leave the cluster half switched)
-#   session-lost  node 2's SFTP session (not its sshd) is killed after
-#               its switch and node 4's TFTP service is down: the
-#               rollback reconnects to node 2 and restores it
+#   session-lost  after their switch, node 2's SFTP subsystem dies (its
+#               SSH connection stays up) and node 5's connection drops
+#               (not its sshd); node 4's TFTP service is down: the
+#               rollback reconnects to nodes 2 and 5 and restores them
 #   rollback-fails  as cut-commit, and node 2's TFTP root turns read-only
 #               meanwhile: its rollback fails; the report and the summary
 #               say it holds the NEW file
@@ -73,10 +74,26 @@ pause_run() {
 	kill) h_stop_sshd "$3" ;;
 	stop) h_signaltree STOP "$(cat "$H/n$3/sshd.lpid")" ;;
 	term) kill -TERM "$pid" ;;
-	rbfail) chmod 555 "$H/n2/tftp"; h_stop_sshd "$3" ;;
+	rbfail)
+		# n2 must have switched (the hook holds n3 only) before its
+		# root turns read-only: it is its rollback that must fail.
+		wait_holds 2 "$newsum"
+		chmod 555 "$H/n2/tftp"
+		h_stop_sshd "$3" ;;
 	sesslost)
-		for _s in $(ps -o pid= --ppid "$(cat "$H/n2/sshd.lpid")"); do
-			h_killtree "$_s"
+		# The hook holds n3 only: the others' workers may still be
+		# renaming. Lose the sessions of n2 and n5 once they switched.
+		wait_holds 2 "$newsum"
+		wait_holds 5 "$newsum"
+		# n2: its SFTP subsystem alone dies; sshd closes the channel
+		# and the SSH connection stays up.
+		for _p in $(h_descendants "$(cat "$H/n2/sshd.lpid")"); do
+			ps -o args= -p "$_p" | grep -q 'internal-sftp' && kill -9 "$_p"
+		done
+		# n5: its whole connection, transport first (no channel close
+		# is sent: the connection just drops).
+		for _p in $(h_descendants "$(cat "$H/n5/sshd.lpid")"); do
+			kill -9 "$_p" 2>/dev/null || true
 		done
 		h_killtree "$(cat "$H/n4/tftpd.pid")" ;;
 	esac
@@ -88,6 +105,26 @@ pause_run() {
 	set -e
 }
 
+# h_descendants PID: PID's descendants, each before its own children.
+h_descendants() {
+	for _c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$_c"
+		h_descendants "$_c"
+	done
+}
+
+# wait_holds I MD5: until node I holds MD5 on disk (its switch is done);
+# at most 60 s, like the hook.
+wait_holds() {
+	_k=0
+	while [ "$(h_md5 "$1")" != "$2" ] && [ "$_k" -lt 1200 ]; do
+		sleep 0.05
+		_k=$((_k + 1))
+	done
+	[ "$(h_md5 "$1")" = "$2" ] || fail "$scenario: node $1 never switched"
+}
+
+newsum=$(md5 "$H/new.tlv")
 backed=""
 newon=""
 case $scenario in
@@ -149,7 +186,8 @@ signal)
 	;;
 session-lost)
 	pause_run commit n3 3 sesslost
-	expect session-lost 5 "node n4" "TFTP read-back" "n1: rolled back" "n2: rolled back"
+	expect session-lost 5 "node n4" "TFTP read-back" "n1: rolled back" "n2: rolled back" \
+		"n5: rolled back"
 	backed="1 2 3 4 5"
 	;;
 rollback-fails)

@@ -65,12 +65,18 @@ for c in CAPF TVS ITLRecovery; do
 done
 cp "$DATA/pub.key" "$H/k"
 chmod 600 "$H/k"
-run "$BIN" build -q -o "$H/from-fetched.tlv" --sign-key "$H/k" \
+# A fixed past timestamp: the fake CLI stamps its CTL now + its serial,
+# from the same certificates and key, and the signature is
+# deterministic, so a build stamped "now" can be the very file the nodes
+# serve (the same second) and "one node differs" below would not differ.
+run "$BIN" build -q -o "$H/from-fetched.tlv" --timestamp "$TS" --sign-key "$H/k" \
 	--sign-cert "$H/certs/n1/CallManager.pem" \
 	--ccm-tftp "$H/certs/n1/CallManager.pem,dns=cucm-pub,ip=10.0.0.1" \
 	--capf "$H/certs/n1/CAPF.pem,dns=cucm-pub,ip=10.0.0.1" \
 	--ccm-tftp "$H/certs/n2/CallManager.pem,dns=cucm-sub1,ip=10.0.0.2"
 expect "build from fetched certificates" 0
+[ "$(md5 "$H/from-fetched.tlv")" != "$m2" ] ||
+	fail "build from fetched certificates: the same file as the nodes serve"
 # A node's directory that is a symbolic link (planted in a shared --out)
 # is refused: nothing is written through it.
 mkdir "$H/elsewhere" "$H/certs2"
