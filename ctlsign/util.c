@@ -320,6 +320,19 @@ static int check_target(struct ctl_err *err, const char *path, struct stat *st,
 	return 1;
 }
 
+/* dir_of writes the directory part of path ("." or "/" at the ends). */
+static void dir_of(char *dir, size_t cap, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, cap, ".");
+	else if (slash == path)
+		snprintf(dir, cap, "/");
+	else
+		snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+}
+
 /*
  * check_dir: in a directory everyone may write without the sticky bit,
  * anyone can rename our temporary file away and put theirs in its place
@@ -327,16 +340,10 @@ static int check_target(struct ctl_err *err, const char *path, struct stat *st,
  */
 static int check_dir(struct ctl_err *err, const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	dir_of(dir, sizeof(dir), path);
 	if (stat(dir, &st) != 0)
 		return 1; /* creating the temporary file will say what is wrong */
 	if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
@@ -435,16 +442,10 @@ static void test_pause(const struct ctl_out_file *files, size_t n)
 /* Make the renames durable: fsync the directory of path. */
 static void sync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
 	int dfd;
 
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	dir_of(dir, sizeof(dir), path);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
