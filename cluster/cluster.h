@@ -135,9 +135,9 @@ struct cl_status {
 	int tftp_ok;           /* TFTP answered (with the file or "not found") */
 	int valid;             /* served file parses and verifies */
 	int signer;            /* record index of the signer, -1 none */
-	char signer_name[256];
+	char signer_name[256]; /* as the served file has it: raw, unsanitized */
 	int problem;           /* SSH, CLI or TFTP failed (not: file invalid) */
-	char error[512];       /* first problem, "" if none */
+	char error[512];       /* first problem, "" if none; raw as signer_name */
 };
 
 /*
@@ -219,15 +219,6 @@ struct cl_certs {
  */
 int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
 		   struct ctl_err *err, struct cl_certs *out, const char *dir);
-
-/*
- * cl_printable makes text a node sent (SFTP and CLI messages, names in a
- * served file), in a buffer of cap bytes, safe in place with the engine's
- * one sanitizer (ctl_text_fix, ctlsign/text.h): control characters, bidi
- * controls and invalid UTF-8 become \xNN escapes; one-line messages, no
- * terminal escapes. Truncated to cap, never inside a character or escape.
- */
-void cl_printable(char *s, size_t cap);
 
 /* cl_global_init / cl_global_cleanup: libssh and libcurl, once per process. */
 int cl_global_init(struct ctl_err *err);

@@ -65,6 +65,9 @@ void cl_sess_close(struct cl_sess *s);
  * the watchdog): whether asking the node anything more makes sense.
  */
 int cl_sess_alive(struct cl_sess *s);
+/* cl_join_path: dir + "/" + name (no doubled '/'), malloc'd; NULL if out of memory. */
+char *cl_join_path(const char *dir, const char *name);
+
 /*
  * cl_sftp_alive: s is alive and its SFTP channel too (the channel can
  * end alone, the connection staying up): whether SFTP calls make sense.

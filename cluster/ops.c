@@ -117,10 +117,9 @@ static int jobs_of(const struct cl_config *cfg, const struct cl_opts *o)
 static void copy_msg(char *dst, size_t cap, const struct ctl_err *err)
 {
 	snprintf(dst, cap, "%s", err->msg);
-	cl_printable(dst, cap); /* it may quote what a node sent */
 }
 
-static char *join_path(const char *dir, const char *name)
+char *cl_join_path(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir);
 	char *p = malloc(dl + strlen(name) + 2);
@@ -199,9 +198,6 @@ static void judge_file(struct cl_status *st, const uint8_t *data, size_t len)
 	if (!st->valid && st->error[0] == '\0')
 		snprintf(st->error, sizeof(st->error), "served file: %.450s", err.msg);
 	ctl_file_cleanup(&f);
-	/* The served file is the node's: its names may hold anything. */
-	cl_printable(st->signer_name, sizeof(st->signer_name));
-	cl_printable(st->error, sizeof(st->error));
 }
 
 static void status_one(void *arg, size_t i)
@@ -434,7 +430,7 @@ static void prepare_one(void *arg, size_t i)
 		goto fail;
 	}
 	snprintf(suffix, sizeof(suffix), ".tmp.ctlsign.%ld", (long)getpid());
-	w->target = join_path(n->tftp_root, c->name);
+	w->target = cl_join_path(n->tftp_root, c->name);
 	w->tmp = w->target ? malloc(strlen(w->target) + strlen(suffix) + 1) : NULL;
 	if (w->tmp == NULL) {
 		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
@@ -871,7 +867,6 @@ static void last_line(char *dst, size_t cap, const char *out)
 	while (start > out && start[-1] != '\n')
 		start--;
 	snprintf(dst, cap, "%.*s", (int)(end - start), start);
-	cl_printable(dst, cap);
 }
 
 int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
@@ -1002,7 +997,7 @@ static void certs_one(void *arg, size_t i)
 		snprintf(r->error, sizeof(r->error), "node %s: no cli_user; skipped", n->name);
 		return;
 	}
-	ndir = join_path(c->dir, n->name);
+	ndir = cl_join_path(c->dir, n->name);
 	if (ndir == NULL || (mkdir(ndir, 0755) != 0 && errno != EEXIST)) {
 		ctl_err_set(&err, CTL_E_IO, "%s: cannot create directory", ndir ? ndir : c->dir);
 		goto done;
@@ -1026,7 +1021,7 @@ static void certs_one(void *arg, size_t i)
 		snprintf(file, sizeof(file), "%s.pem", cert_names[k]);
 		if (!cl_cli_run(&cli, &err, cmd, &out))
 			break;
-		path = join_path(ndir, file);
+		path = cl_join_path(ndir, file);
 		ok = path != NULL && save_pem(&err, n->name, cert_names[k], out, path);
 		free(path);
 		free(out);

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "ctlsign/text.h"
 #include "node.h"
 #include "util.h"
 
@@ -187,21 +186,17 @@ int cl_sftp_alive(struct cl_sess *s)
 	return cl_sess_alive(s) && sftp_chan_ok(s);
 }
 
-/* The one policy for untrusted text lives in the engine (ctlsign/text.h). */
-void cl_printable(char *s, size_t cap)
-{
-	ctl_text_fix(s, cap);
-}
-
-/* The detail often comes from the node (its SFTP or CLI text, libssh's
- * copy of its disconnect message): made printable. */
+/*
+ * The detail often comes from the node (its SFTP or CLI text, libssh's
+ * copy of its disconnect message): kept as it is, like every text the
+ * library hands back; what prints it sanitizes it once (ctlsign/text.h).
+ */
 static int remote_err(struct ctl_err *err, const struct cl_node *n,
 		      const char *what, const char *detail)
 {
 	ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
 		    n->host, n->port, what, detail ? ": " : "",
 		    detail ? detail : "");
-	cl_printable(err->msg, sizeof(err->msg));
 	return 0;
 }
 
@@ -231,31 +226,12 @@ static char *fingerprint(ssh_session ssh, char *type, size_t type_len)
  * resolved name of the very file checked, and the check is repeated
  * right before every read and write (check_host_key).
  */
-static const char *kind_of(mode_t m)
-{
-	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" :
-	       S_ISCHR(m) || S_ISBLK(m) ? "a device" :
-	       S_ISSOCK(m) ? "a socket" : "not a file";
-}
-
 /* kh_safe: obj ("known_hosts", "its directory D") may be trusted. */
 static int kh_safe(struct ctl_err *err, const char *path, const char *obj,
 		   const char *name, const struct stat *st)
 {
 	return cl_owner_safe(err, path, obj, name, st,
 			     "another user could change which host keys are trusted");
-}
-
-/* join: dir + "/" + base, malloc'd. */
-static char *join(const char *dir, const char *base)
-{
-	size_t n = strlen(dir) + strlen(base) + 2;
-	char *out = malloc(n);
-
-	if (out != NULL)
-		snprintf(out, n, "%s%s%s", dir,
-			 dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", base);
-	return out;
 }
 
 /*
@@ -294,7 +270,7 @@ static char *kh_missing(struct ctl_err *err, const char *path, int *appeared)
 	}
 	rdir = realpath(dir, NULL);
 	if (rdir != NULL) {
-		out = join(rdir, base);
+		out = cl_join_path(rdir, base);
 	} else if (errno != ENOENT) {
 		ctl_err_set(err, CTL_E_IO, "%s: cannot resolve its directory: %s",
 			    path, strerror(errno));
@@ -306,7 +282,7 @@ static char *kh_missing(struct ctl_err *err, const char *path, int *appeared)
 	} else if (path[0] == '/') {
 		out = strdup(path);
 	} else if (getcwd(cwd, sizeof(cwd)) != NULL) {
-		out = join(cwd, path);
+		out = cl_join_path(cwd, path);
 	} else {
 		ctl_err_set(err, CTL_E_IO, "%s: cannot tell the current directory: %s",
 			    path, strerror(errno));
@@ -363,7 +339,7 @@ int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real)
 		}
 		if (!S_ISREG(st.st_mode)) {
 			ctl_err_set(err, CTL_E_IO, "%s: known_hosts is not a regular file "
-				    "(%s)", path, kind_of(st.st_mode));
+				    "(%s)", path, ctl_file_kind(st.st_mode));
 			goto done;
 		}
 		snprintf(obj, sizeof(obj), "known_hosts%s%s",

@@ -46,53 +46,51 @@ int cmd_fail(const struct ctl_err *err)
 	return ctl_exit_code(err->code);
 }
 
-/* put_safe formats fmt into a line and prints it sanitized to stderr. */
-static void put_safe(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-static void put_safe(const char *fmt, va_list ap)
+/*
+ * vprint formats fmt to out through the one sanitizer. The newlines that
+ * begin and end fmt itself are printed as such; every other byte, a
+ * newline inside an argument too (a name cannot start a line of its
+ * own), is as text.h says.
+ */
+static void vprint(FILE *out, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void vprint(FILE *out, const char *fmt, va_list ap)
 {
-	char line[1024], safe[4 * sizeof(line)];
+	size_t flen = strlen(fmt), lead = strspn(fmt, "\n"), trail = 0, n;
+	char small[512], *text = small;
+	va_list again;
+	int len;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fputs(ctl_text_cstr(safe, sizeof(safe), line), stderr);
-}
-
-/* put_lines writes text to out through the sanitizer, keeping its line ends. */
-static void put_lines(FILE *out, const char *text)
-{
-	while (*text != '\0') {
-		size_t n = strcspn(text, "\n");
-
-		ctl_text_put(out, (const uint8_t *)text, n);
-		text += n;
-		if (*text == '\n')
-			fputc(*text++, out);
+	while (trail < flen - lead && fmt[flen - 1 - trail] == '\n')
+		trail++;
+	va_copy(again, ap);
+	len = vsnprintf(small, sizeof(small), fmt, ap);
+	if (len >= 0 && (size_t)len >= sizeof(small)) {
+		text = malloc((size_t)len + 1);
+		if (text != NULL)
+			vsnprintf(text, (size_t)len + 1, fmt, again);
 	}
+	va_end(again);
+	if (len < 0 || text == NULL)
+		return;
+	n = (size_t)len;
+	for (size_t i = 0; i < lead; i++)
+		fputc('\n', out);
+	if (n > lead + trail)
+		ctl_text_put(out, (const uint8_t *)text + lead, n - lead - trail);
+	for (size_t i = 0; i < trail; i++)
+		fputc('\n', out);
+	if (text != small)
+		free(text);
 }
 
 void cmd_print(FILE *out, const char *fmt, ...)
 {
-	char small[512], *big = NULL;
-	const char *text = small;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	vprint(out, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(small)) {
-		big = malloc((size_t)n + 1);
-		if (big == NULL)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		text = big;
-	}
-	put_lines(out, text);
-	free(big);
 }
 
 void cmd_warn(const char *fmt, ...)
@@ -101,7 +99,7 @@ void cmd_warn(const char *fmt, ...)
 
 	fputs("ctlsign: warning: ", stderr);
 	va_start(ap, fmt);
-	put_safe(fmt, ap);
+	vprint(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -129,7 +127,7 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "ctlsign: %s: ", cmd);
 	va_start(ap, fmt);
-	put_safe(fmt, ap);
+	vprint(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'ctlsign %s --help'.\n",
 		ctl_text_cstr(safe, sizeof(safe), cmd));

@@ -283,11 +283,14 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 1;
 }
 
-static const char *file_kind(mode_t m)
+const char *ctl_file_kind(unsigned mode)
 {
-	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
-	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" :
-	       "of an unknown kind";
+	mode_t m = (mode_t)mode;
+
+	return S_ISREG(m) ? "a regular file" : S_ISDIR(m) ? "a directory" :
+	       S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	       S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	       S_ISSOCK(m) ? "a socket" : "of an unknown kind";
 }
 
 /*
@@ -315,7 +318,7 @@ static int check_target(struct ctl_err *err, const char *path, struct stat *st,
 	if (!S_ISREG(st->st_mode))
 		return ctl_err_set(err, CTL_E_IO,
 				   "%s: is not a regular file (%s); refusing to replace it",
-				   path, file_kind(st->st_mode));
+				   path, ctl_file_kind(st->st_mode));
 	*exists = 1;
 	return 1;
 }
@@ -481,7 +484,7 @@ static int keep_old(struct ctl_err *err, const struct ctl_out_file *f,
 		return 0;
 	}
 	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino) {
-		burn_free(data, copy.len);
+		free(data);
 		return ctl_err_set(err, CTL_E_IO, "%s: changed while it was being replaced; nothing replaced",
 				   f->path);
 	}
@@ -556,7 +559,6 @@ int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 	}
 	test_pause(files, n);
 	if (n > 1) {
-		/* A signal waits until the set is whole, or whole again. */
 		/*
 		 * Every signal that could end the process (SIGUSR1, SIGALRM,
 		 * ... as well as SIGTERM) waits until the set is in place or

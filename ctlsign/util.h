@@ -65,6 +65,12 @@ int ctl_write_atomic(struct ctl_err *err, const char *path,
  */
 void ctl_tmp_unlink_all(void);
 
+/*
+ * ctl_file_kind names the kind of file a stat mode says ("a FIFO", "a
+ * directory", "a character device", ...), for messages that refuse it.
+ */
+const char *ctl_file_kind(unsigned mode);
+
 /* burn wipes n bytes in a way the compiler may not optimise away. */
 void burn(void *p, size_t n);
 /* burn_free wipes n bytes at p and frees p; NULL is fine. */

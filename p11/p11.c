@@ -117,9 +117,6 @@ static int path_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
 		return set_str(err, &u->model, v, vlen, "model=");
 	if (IS("object"))
 		return set_str(err, &u->object, v, vlen, "object=");
-	if (IS("pin-value"))
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "pin-value= puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
 	if (IS("id")) {
 		if (u->has_id)
 			return ctl_err_set(err, CTL_E_USAGE, "id= given twice");
@@ -173,9 +170,6 @@ static int query_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
 	}
 	if (IS("module-path"))
 		return set_str(err, &u->module_path, v, vlen, "module-path=");
-	if (IS("pin-value"))
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "pin-value= puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
 	if (IS("module-name"))
 		return 1;
 #undef IS
@@ -291,24 +285,25 @@ static char *redacted_copy(const char *s)
 }
 
 /*
- * names_pin_value: does s hold "pin-value" anywhere, in any case and
- * through any percent-encoding (%70in-value, pin%2Dvalue), even inside
- * another attribute's value? Such a URI is refused before it is parsed,
- * so that no message can echo the PIN that follows.
+ * names_pin_value: does s hold "pin-value=" anywhere, in any case and
+ * through any percent-encoding (%70in-value=, pin%2Dvalue=), even inside
+ * another attribute's value (?pin-source=/x;pin-value=1234)? Such a URI
+ * is refused before it is parsed, so that no message can echo the PIN
+ * that follows. A name without '=' (pin-source=/run/secrets/pin-value)
+ * carries no PIN and passes.
  */
 static int names_pin_value(const char *s)
 {
-	static const char want[] = "pin-value";
+	static const char want[] = "pin-value=";
 	size_t k = 0;
 
 	while (*s != '\0') {
 		int c = (unsigned char)*s++;
+		int hi = c == '%' ? hexval(s[0]) : -1;
+		int lo = hi >= 0 ? hexval(s[1]) : -1;
 
-		if (c == '%' && isxdigit((unsigned char)s[0]) &&
-		    isxdigit((unsigned char)s[1])) {
-			char hex[3] = { s[0], s[1], '\0' };
-
-			c = (int)strtol(hex, NULL, 16);
+		if (lo >= 0) {
+			c = hi << 4 | lo;
 			s += 2;
 		}
 		c = tolower(c);
@@ -628,7 +623,7 @@ struct p11 *p11_open(struct ctl_err *err, const char *module)
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 		goto fail;
 	}
-	/* libp11 prints dlopen's complaint itself; say it once, here. */
+	/* A missing or unreadable file, said plainly before any dlopen. */
 	if (access(module, R_OK) != 0) {
 		ctl_err_set(err, CTL_E_TOKEN,
 			    "%s: cannot load the PKCS#11 module: %s", module,

@@ -240,27 +240,6 @@ static void test_tftp_url(void **state)
 	assert_null(buf);
 }
 
-/* Text from a node (SFTP status message, CLI output, a served file's
- * names) never brings a newline or a terminal escape into a message. */
-static void test_printable(void **state)
-{
-	char s[128] = "rename refused\n\x1b[2Jctlsign: all good\r\x7f\tok \xc3\xa9";
-	/* C1 CSI, a bidi override and isolate, a byte that is not UTF-8. */
-	char c1[64] = "sub1\xc2\x9b" "2J\xe2\x80\xae\xe2\x81\xa6x\xff";
-	char small[6] = "abc\x1b" "d";
-
-	(void)state;
-	cl_printable(s, sizeof(s));
-	assert_string_equal(s, "rename refused\\x0a\\x1b[2Jctlsign: all good"
-			       "\\x0d\\x7f\\x09ok \xc3\xa9");
-	cl_printable(c1, sizeof(c1));
-	assert_string_equal(c1, "sub1\\xc2\\x9b2J\\xe2\\x80\\xae\\xe2\\x81\\xa6x\\xff");
-	/* Escapes grow the text: cut to the buffer, never inside one. */
-	cl_printable(small, sizeof(small));
-	assert_string_equal(small, "abc");
-	cl_printable(NULL, 4);
-}
-
 static void test_missing_file(void **state)
 {
 	struct fixture *f = *state;
@@ -593,7 +572,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults_and_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
-		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_tftp_url),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_auth, setup, teardown),

@@ -37,6 +37,13 @@ static void test_uri_attributes(void **state)
 	assert_null(u.token);
 	assert_false(u.has_id);
 	p11_uri_cleanup(&u);
+
+	/* A file named after its key (a container secret) holds no PIN. */
+	ctl_err_init(&err);
+	assert_true(p11_uri_parse(&u, &err,
+		"pkcs11:token=a?pin-source=/run/secrets/pin-value"));
+	assert_string_equal(u.pin_source, "/run/secrets/pin-value");
+	p11_uri_cleanup(&u);
 }
 
 static void test_uri_hostile(void **state)
@@ -58,6 +65,8 @@ static void test_uri_hostile(void **state)
 		{ "pkcs11:token=a;pin-value=1234", "PIN on the command line" },
 		{ "pkcs11:pin-value=1234;token=a", "PIN on the command line" },
 		{ "pkcs11:token=a?pin=1234", "unknown query attribute" },
+		{ "pkcs11:token=a?pin-source=/x;y", "percent-encode them" },
+		{ "pkcs11:token=a?module-path=/a?b", "percent-encode them" },
 		{ "pkcs11:id=%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"

@@ -70,14 +70,16 @@ grep -qF "$T/$kor.tlv: OK" "$T/out" || fail "verify: the Korean name changed: $(
 run "$BIN" check --ctl "$T/$bad.cut.tlv" "$T/$kor.tlv"
 expect "check with a hostile held file" 2 1 'x\x1b]0;t\x07\xc2\x9b'
 no_raw "check with a hostile held file"
+# (names.tlv had its names changed: its signature no longer verifies)
 run "$BIN" check "$T/$bad.tlv"
+expect "check a hostile file" 1 1 'x\x1b]0;t\x07\xc2\x9b' "REJECTED: does not verify"
 no_raw "check a hostile file"
 run "$BIN" build -o "$T/o.tlv" --from "$T/$bad.tlv" --sign-key "$T/$bad.key" --sign-cert "$DATA/pub.pem"
+expect "build with hostile paths" 1 1 'x\x1b]0;t\x07\xc2\x9b'
 no_raw "build with hostile paths"
 run "$BIN" sgn verify --cert "$T/$bad.pem" "$T/$bad.tlv"
+expect "sgn verify with hostile paths" 3 1 'x\x1b]0;t\x07\xc2\x9b'
 no_raw "sgn verify with hostile paths"
-run "$BIN" check --ctl
-no_raw "usage error"
 
 # cluster status --json: a file name that is not UTF-8 (the node is not
 # there; no server is started).
@@ -105,22 +107,36 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["file"]=="
 sed "s|^host = .*|host = h$bad|" "$T/c.conf" >"$T/c2.conf"
 chmod 600 "$T/c2.conf"
 run timeout 30 "$BIN" cluster status -c "$T/c2.conf" --file "$bad.tlv"
+grep -qF '(hx\x1b]0;t\x07\xc2\x9b' "$T/out" || fail "cluster status: the host is not escaped: $(cat "$T/out")"
 no_raw "cluster status with a hostile config"
 run timeout 30 "$BIN" cluster distribute -c "$T/c2.conf" --dry-run "$T/$kor.tlv"
+grep -qF 'hx\x1b]0;t\x07\xc2\x9b' "$T/err" || fail "cluster distribute: the host is not escaped: $(cat "$T/err")"
 no_raw "cluster distribute with a hostile config"
 # Success lines name the files: build, sgn sign, check.
 cp "$DATA/pub.key" "$T/k.key"
 chmod 600 "$T/k.key"
 run "$BIN" build -o "$T/o-$bad.tlv" --sign-key "$T/k.key" --sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
 expect "build to a hostile name" 0
+grep -qF 'o-x\x1b]0;t\x07\xc2\x9b' "$T/out" || fail "build: the name is not escaped: $(cat "$T/out")"
 no_raw "build to a hostile name"
 printf '<x/>' >"$T/c-$bad.xml"
 run "$BIN" sgn sign "$T/c-$bad.xml" --sign-key "$T/k.key" --sign-cert "$DATA/pub.pem"
 expect "sgn sign a hostile name" 0
+grep -qF 'c-x\x1b]0;t\x07\xc2\x9b' "$T/out" || fail "sgn sign: the name is not escaped: $(cat "$T/out")"
 no_raw "sgn sign a hostile name"
 run "$BIN" check "$T/o-$bad.tlv"
 expect "check a hostile name" 0
+grep -qF 'o-x\x1b]0;t\x07\xc2\x9b' "$T/out" || fail "check: the name is not escaped: $(cat "$T/out")"
 no_raw "check a hostile name"
+# A newline in a name cannot start a line of its own (a forged report line).
+nl=$(printf 'n\nCTLFile.tlv: OK')
+run "$BIN" build -o "$T/$nl.tlv" --sign-key "$T/k.key" --sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
+expect "build to a name with a newline" 0
+[ "$(wc -l <"$T/out")" -eq 1 ] || fail "a newline in a name split the report line: $(cat "$T/out")"
+grep -qF 'n\x0aCTLFile.tlv: OK.tlv: ' "$T/out" || fail "the newline is not shown as \x0a: $(cat "$T/out")"
+run "$BIN" verify "--x$nl"
+expect "an option with a newline" 2 2 "'--xn\x0aCTLFile.tlv: OK'"
+
 # getopt's own messages would echo an option raw.
 run "$BIN" verify "--x$bad"
 expect "a hostile option" 2

@@ -232,6 +232,12 @@ for kind in slots_huge slots_grow find attr_long attr_size sign_long; do
 done
 unset BROKEN_REAL_MODULE
 
+# The guard given as the module guards nothing: it answers only when
+# ctlsign has attached a real module to it.
+echo 2 >"$SHIM_STATE"
+run "$BIN" tokens list --module "$(dirname "$BIN")/ctlsign-p11guard.so"
+expect "the guard as the module" 4 1 "ctlsign-p11guard.so: broken PKCS#11 module: C_GetFunctionList failed"
+
 # No guard, no module: a ctlsign whose guard is missing (here a copy of
 # the binary alone, when none is installed) loads no module unguarded.
 guard_installed=$(grep -ao '/[[:print:]]*/ctlsign/ctlsign-p11guard\.so' "$BIN" | head -n 1 || true)
