@@ -317,17 +317,17 @@ static int same_der(const struct ctl_record *r, X509 *x)
  * certificate in hand, or one given with --from-signer.
  */
 static int from_signer_trusted(struct ctl_err *err, const char *from,
-			       const struct ctl_file *old, X509 *const *mine,
-			       size_t nmine, const char *const *paths,
-			       size_t npaths)
+			       const struct ctl_file *old, X509 *signer_cert,
+			       X509 *const *tcerts, size_t ntcerts,
+			       const char *const *paths, size_t npaths)
 {
 	const struct ctl_record *r = &old->recs[ctl_find_signer(old)];
 	uint8_t sha1[SHA_DIGEST_LENGTH];
 	char hex[3 * SHA_DIGEST_LENGTH];
-	int same = 0;
+	int same = same_der(r, signer_cert);
 
-	for (size_t i = 0; i < nmine && !same; i++)
-		same = mine[i] != NULL && same_der(r, mine[i]);
+	for (size_t i = 0; i < ntcerts && !same; i++)
+		same = same_der(r, tcerts[i]);
 	for (size_t i = 0; i < npaths && !same; i++) {
 		X509 *x = ctl_load_cert(err, paths[i]);
 
@@ -541,21 +541,10 @@ int cmd_build(int argc, char **argv)
 		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
 			goto fail;
 	}
-	if (from != NULL) {
-		X509 **mine = calloc(ntcerts + 1, sizeof(*mine));
-
-		if (mine == NULL)
-			goto oom;
-		mine[0] = signer->cert;
-		for (size_t i = 0; i < ntcerts; i++)
-			mine[i + 1] = tcerts[i];
-		if (!from_signer_trusted(&err, from, &old, mine, ntcerts + 1,
-					 from_signers, nfrom_signers)) {
-			free(mine);
-			goto fail;
-		}
-		free(mine);
-	}
+	if (from != NULL &&
+	    !from_signer_trusted(&err, from, &old, signer->cert, tcerts, ntcerts,
+				 from_signers, nfrom_signers))
+		goto fail;
 	if (!check_duplicates(&b, &err) ||
 	    !ctl_build(&err, &out, &len, &o, signer, b.specs, b.nspecs, NULL, 0))
 		goto fail;

@@ -85,7 +85,7 @@ int cmd_check(int argc, char **argv)
 		ctl_err_init(&err);
 		if (!ctl_parse_path(&f, &err, argv[i], PARSE_RECORDS) ||
 		    !ctl_verify(&f, &err, NULL, NULL, NULL)) {
-			if (f.buf != NULL || err.code == CTL_E_VERIFY)
+			if (f.buf != NULL) /* parsed: it is the verify that failed */
 				ctl_err_prefix(&err, "%s: REJECTED: does not verify", argv[i]);
 			code = cmd_fail(&err);
 			rc = code > rc ? code : rc;

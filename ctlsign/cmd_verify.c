@@ -124,11 +124,8 @@ static void verify_dir(struct vstate *st, const char *dir)
 			fail(st, &err);
 			tried++;
 		} else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-			char safe[4 * PATH_MAX];
-
 			st->skipped++;
-			cmd_warn("%s: not a regular file, skipped",
-				 ctl_text_cstr(safe, sizeof(safe), path));
+			cmd_warn("%s: not a regular file, skipped", path);
 		} else {
 			/* A dangling link or a race: verify_one reports it. */
 			verify_one(st, path);

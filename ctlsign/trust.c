@@ -152,15 +152,15 @@ enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
 	return TRUST_NONE;
 }
 
-int ctl_name_kind(const char *name, enum ctl_kind *out)
+int ctl_name_kind(const char *name, size_t n, enum ctl_kind *out)
 {
-	size_t n = strlen(name);
-
-	if (n >= 4 && OPENSSL_strcasecmp(name + n - 4, ".sgn") == 0)
+	while (n > 0 && name[n - 1] == '\0') /* FILENAME ends in NULs */
+		n--;
+	if (n >= 4 && OPENSSL_strncasecmp(name + n - 4, ".sgn", 4) == 0)
 		*out = KIND_SGN;
-	else if (OPENSSL_strncasecmp(name, "CTL", 3) == 0)
+	else if (n >= 3 && OPENSSL_strncasecmp(name, "CTL", 3) == 0)
 		*out = KIND_CTL;
-	else if (OPENSSL_strncasecmp(name, "ITL", 3) == 0)
+	else if (n >= 3 && OPENSSL_strncasecmp(name, "ITL", 3) == 0)
 		*out = KIND_ITL;
 	else
 		return 0;
@@ -173,7 +173,7 @@ int ctl_check_served_as(const struct ctl_file *f, struct ctl_err *err,
 	static const char *const kinds[] = { "a CTL", "an ITL", "a signed (.sgn) file" };
 	enum ctl_kind k;
 
-	if (!ctl_name_kind(name, &k) || k == f->kind)
+	if (!ctl_name_kind(name, strlen(name), &k) || k == f->kind)
 		return 1;
 	return ctl_err_set(err, CTL_E_USAGE,
 			   "%s: named as %s, but its FILENAME (%.*s) makes it %s: a phone would judge it by the wrong rules",

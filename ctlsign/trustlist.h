@@ -306,12 +306,14 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	       X509 *signer_cert);
 
 /*
- * ctl_name_kind tells what a file served as name (a base name: CTLFile.tlv,
- * ITLSEP<MAC>.tlv, SEP<MAC>.cnf.xml.sgn) is to a phone: a name starting
- * with CTL or ITL (any case) is a trust list of that kind, one ending in
- * .sgn a signed file. Returns 0 when the name says nothing.
+ * ctl_name_kind tells what a file named name (n bytes, trailing NULs
+ * ignored: a base name such as CTLFile.tlv, ITLSEP<MAC>.tlv,
+ * SEP<MAC>.cnf.xml.sgn, or a FILENAME element) is to a phone: one ending
+ * in .sgn (any case) a signed file, else one starting with CTL or ITL
+ * (any case) a trust list of that kind. Returns 0 when the name says
+ * nothing.
  */
-int ctl_name_kind(const char *name, enum ctl_kind *out);
+int ctl_name_kind(const char *name, size_t n, enum ctl_kind *out);
 
 /*
  * ctl_check_served_as refuses (CTL_E_USAGE) to serve f under name when

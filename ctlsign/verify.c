@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/md5.h>
@@ -191,15 +190,18 @@ static int field_eq(const struct ctl_field *a, const struct ctl_field *b)
 	       memcmp(a->p, b->p, a->n) == 0;
 }
 
+/* answers_header: is r a SAST record with the header's CANAME and serial? */
+static int answers_header(const struct ctl_file *f, const struct ctl_record *r)
+{
+	return r->role == ROLE_SAST && field_eq(&r->serial, &f->signer_serial) &&
+	       field_eq(&r->issuer, &f->ca_name);
+}
+
 int ctl_find_signer(const struct ctl_file *f)
 {
-	for (size_t i = 0; i < f->nrecs; i++) {
-		const struct ctl_record *r = &f->recs[i];
-
-		if (r->role == ROLE_SAST && field_eq(&r->serial, &f->signer_serial) &&
-		    field_eq(&r->issuer, &f->ca_name))
+	for (size_t i = 0; i < f->nrecs; i++)
+		if (answers_header(f, &f->recs[i]))
 			return (int)i;
-	}
 	return -1;
 }
 
@@ -416,17 +418,6 @@ static int signature_placed(const struct ctl_file *f, struct ctl_err *err)
 			   f->signature.off);
 }
 
-/* names_sgn: does FILENAME end in ".sgn" (any case)? */
-static int names_sgn(const struct ctl_field *fn)
-{
-	size_t n = fn->n;
-
-	while (n > 0 && fn->p[n - 1] == '\0')
-		n--;
-	return fn->present && n >= 4 &&
-	       OPENSSL_strncasecmp((const char *)fn->p + n - 4, ".sgn", 4) == 0;
-}
-
 int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	       struct ctl_verify_result *out, struct ctl_key_cache *cache,
 	       X509 *signer_cert)
@@ -435,6 +426,7 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	struct ctl_key_cache *own = NULL;
 	struct key_entry tmp = { 0 };
 	EVP_PKEY_CTX *own_vctx = NULL, **vctx = &own_vctx;
+	enum ctl_kind named;
 	EVP_PKEY *pk = NULL;
 	int ok = 0;
 
@@ -463,7 +455,9 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	 * records, a signed configuration file must never pass for a trust
 	 * list signed by the same (TFTP) key.
 	 */
-	if (f->kind != KIND_SGN && names_sgn(&f->filename)) {
+	if (f->kind != KIND_SGN && f->filename.present &&
+	    ctl_name_kind((const char *)f->filename.p, f->filename.n, &named) &&
+	    named == KIND_SGN) {
 		ctl_err_set(err, CTL_E_VERIFY,
 			    "header: FILENAME at offset %zu names a signed file (.sgn), not a trust list",
 			    f->filename.off);
@@ -510,10 +504,7 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 		}
 		/* One signer: a phone may pick another of two look-alike records. */
 		for (size_t i = (size_t)res.signer_index + 1; i < f->nrecs; i++) {
-			const struct ctl_record *r = &f->recs[i];
-
-			if (r->role == ROLE_SAST && field_eq(&r->serial, &f->signer_serial) &&
-			    field_eq(&r->issuer, &f->ca_name)) {
+			if (answers_header(f, &f->recs[i])) {
 				ctl_err_set(err, CTL_E_VERIFY,
 					    "records %d and %zu are both SAST records with the header's CANAME and SERIALNUMBER: the signer is ambiguous",
 					    res.signer_index + 1, i + 1);

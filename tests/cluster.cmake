@@ -33,11 +33,5 @@ foreach(spec IN LISTS CTLSIGN_CLUSTER_TESTS)
     SKIP_RETURN_CODE 77)
 endforeach()
 
-# What a cluster.conf and a known_hosts must be (tests/cluster/files.sh):
-# no server is started, so it is not in the `cluster` label's lock.
-add_test(NAME cluster_files
-  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cluster/files.sh
-          $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
-set_tests_properties(cluster_files PROPERTIES LABELS cli TIMEOUT 120)
 # A config reader that blocks (a FIFO) must fail, not hang the suite.
 set_tests_properties(test_cluster PROPERTIES TIMEOUT 120)

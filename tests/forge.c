@@ -252,28 +252,31 @@ int main(int argc, char **argv)
 		free(raw);
 	}
 
-	/*
-	 * A CCM+TFTP record for sub1's certificate whose PUBLICKEY is the
-	 * look-alike's (the attacker's): signed by pub after the swap.
-	 */
+	/* The files below start from current.tlv's own bytes. */
 	{
-		struct ctl_rec_spec s = { ROLE_CCM_TFTP, fake->cert, "cucm-1051-a-sub1",
-					  { 10, 48, 47, 156 }, 1, STYLE_ITL_HASH, NULL };
 		struct ctl_rec_spec f[3] = { ctl[0], ctl[1], { .role = ROLE_CCM_TFTP, .copy = &forged } };
+		struct ctl_build_opts o = {
+			.kind = KIND_SGN, .digest = DIGEST_SHA1, .timestamp = 1425667513u,
+			.filename = "SEP001122334455.cnf.xml.sgn", .ver_major = 1, .ver_minor = 0,
+		};
 		struct ctl_file pf;
 		struct ctl_err err;
-		uint8_t *cur = NULL;
-		size_t cur_len = 0;
+		uint8_t *cur = NULL, *out = NULL;
+		size_t cur_len = 0, len = 0;
 		char cp[1024];
 
-		/* Take sub1's whole record from current.tlv, then swap its key. */
 		snprintf(cp, sizeof(cp), "%s/current.tlv", out_dir);
 		ctl_err_init(&err);
 		if (!ctl_read_file(&err, cp, CTL_MAX_FILE, &cur, &cur_len) ||
 		    !ctl_parse(&pf, &err, cur, cur_len, PARSE_RECORDS) || pf.nrecs != 4)
 			die(cp, &err);
-		raw = signing_record(&forged, fake, &s, pub, KIND_CTL, 0);
-		free(raw);
+
+		/*
+		 * A CCM+TFTP record for sub1's certificate whose PUBLICKEY is
+		 * the look-alike's (the attacker's): sub1's whole record from
+		 * current.tlv with its key swapped, signed by pub after the swap.
+		 */
+		memset(&forged, 0, sizeof(forged));
 		raw = malloc(pf.recs[3].len);
 		if (raw == NULL)
 			die("out of memory", NULL);
@@ -294,27 +297,9 @@ int main(int argc, char **argv)
 		forged.role = ROLE_CCM_TFTP;
 		build("pubkey-swap.tlv", KIND_CTL, real, f, 3);
 		free(raw);
-		ctl_file_cleanup(&pf);
-		free(cur);
-	}
 
-	/* pub's records as the payload of a .sgn that pub signs. */
-	{
-		struct ctl_build_opts o = {
-			.kind = KIND_SGN, .digest = DIGEST_SHA1, .timestamp = 1425667513u,
-			.filename = "SEP001122334455.cnf.xml.sgn", .ver_major = 1, .ver_minor = 0,
-		};
-		struct ctl_file pf;
-		struct ctl_err err;
-		uint8_t *cur = NULL, *out = NULL;
-		size_t cur_len = 0, len = 0;
-		char cp[1024];
-
-		snprintf(cp, sizeof(cp), "%s/current.tlv", out_dir);
-		ctl_err_init(&err);
-		if (!ctl_read_file(&err, cp, CTL_MAX_FILE, &cur, &cur_len) ||
-		    !ctl_parse(&pf, &err, cur, cur_len, PARSE_RECORDS) ||
-		    !ctl_build(&err, &out, &len, &o, real, NULL, 0,
+		/* pub's records as the payload of a .sgn that pub signs. */
+		if (!ctl_build(&err, &out, &len, &o, real, NULL, 0,
 			       cur + pf.header_len, cur_len - pf.header_len))
 			die("sgn-as-ctl", &err);
 		put("sgn-as-ctl.tlv", out, len);

@@ -82,11 +82,9 @@ if(CTLSIGN_FUZZ)
                       SOURCES ${fuzz_sources})
   ctlsign_fuzz_target(fuzz_verify ${fuzz_third} ${fuzz_dir}/seeds
                       SOURCES ${fuzz_sources})
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_config.c)
-    ctlsign_fuzz_target(fuzz_config ${fuzz_third}
-                        ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/config-seeds
-                        SOURCES ${fuzz_sources} ${CMAKE_SOURCE_DIR}/cluster/config.c
-                        LIBS PkgConfig::INIH PkgConfig::LIBSSH)
-    target_include_directories(fuzz_config PRIVATE ${CMAKE_SOURCE_DIR}/cluster)
-  endif()
+  ctlsign_fuzz_target(fuzz_config ${fuzz_third}
+                      ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/config-seeds
+                      SOURCES ${fuzz_sources} ${CMAKE_SOURCE_DIR}/cluster/config.c
+                      LIBS PkgConfig::INIH)
+  target_include_directories(fuzz_config PRIVATE ${CMAKE_SOURCE_DIR}/cluster)
 endif()

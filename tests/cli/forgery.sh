@@ -27,9 +27,12 @@ grep -q "accepted" "$T/out" || fail "honest successor not accepted: $(cat "$T/ou
 
 # 1. A signer identified by its CERTHASH, verified with another key.
 for f in forged-hash forged-itl forged-bare; do
-	run "$BIN" verify "$f" "$F/$f.tlv"
+	case $f in
+	forged-bare) why="a bare PUBLICKEY cannot prove who signed" ;;
+	*) why="a CERTHASH cannot prove who signed" ;;
+	esac
 	run "$BIN" verify "$F/$f.tlv"
-	expect "verify $f" 1 1 "the signer carries no CERTIFICATE"
+	expect "verify $f" 1 1 "the signer carries no CERTIFICATE: $why"
 	grep -q ": OK" "$T/out" && fail "verify $f printed OK"
 	run "$BIN" show "$F/$f.tlv"
 	grep -q "verified successfully" "$T/out" &&
@@ -39,13 +42,9 @@ for f in forged-hash forged-itl forged-bare; do
 	run "$BIN" show --json "$F/$f.tlv"
 	grep -q '"verified":false' "$T/out" || fail "show --json $f: not \"verified\":false"
 	run "$BIN" check --ctl "$F/current.tlv" --itl "$F/current-itl.tlv" "$F/$f.tlv"
-	expect "check $f" 1 1 "REJECTED: does not verify" "no CERTIFICATE"
+	expect "check $f" 1 1 "REJECTED: does not verify" "$why"
 	no_accept "check $f"
 done
-grep -q "a bare PUBLICKEY cannot prove who signed" "$T/err" ||
-	fail "forged-bare names the wrong thing: $(cat "$T/err")"
-run "$BIN" verify "$F/forged-hash.tlv"
-expect "forged-hash names the hash" 1 1 "a CERTHASH cannot prove who signed"
 
 # A look-alike certificate (pub's subject, issuer and serial, another key)
 # makes a valid file, but it is not pub: phones holding current.tlv do not
@@ -56,6 +55,7 @@ run "$BIN" check --ctl "$F/current.tlv" "$F/lookalike.tlv"
 expect "look-alike judged" 1
 no_accept "check look-alike"
 run "$BIN" check --itl "$F/current-itl.tlv" "$F/lookalike.tlv"
+expect "look-alike judged against the ITL" 1
 no_accept "check look-alike against the ITL"
 
 # A record whose PUBLICKEY is not its certificate's key fails anywhere.
