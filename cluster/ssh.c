@@ -189,7 +189,7 @@ int cl_sftp_alive(struct cl_sess *s)
 /*
  * The detail often comes from the node (its SFTP or CLI text, libssh's
  * copy of its disconnect message): kept as it is, like every text the
- * library hands back; what prints it sanitizes it once (ctlsign/text.h).
+ * library hands back; what prints it sanitizes it once (trustlist/text.h).
  */
 static int remote_err(struct ctl_err *err, const struct cl_node *n,
 		      const char *what, const char *detail)

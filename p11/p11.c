@@ -23,7 +23,7 @@
 #include <openssl/err.h>
 #include <p11-kit/pkcs11.h>
 
-#include "ctlsign/text.h"
+#include "trustlist/text.h"
 #include "p11.h"
 #include "p11guard.h"
 #include "util.h"
@@ -363,7 +363,7 @@ void p11_uri_cleanup(struct p11_uri *u)
 
 /* Terminal-safe text */
 
-/* The one policy for untrusted text lives in the engine (ctlsign/text.h). */
+/* The one policy for untrusted text lives in the engine (trustlist/text.h). */
 const char *p11_printable(char *out, size_t out_len, const char *s)
 {
 	return ctl_text_cstr(out, out_len, s);

@@ -58,7 +58,7 @@ const char *p11_default_module(void);
 
 /*
  * p11_printable copies s (NULL: "") into out for printing, made safe by
- * the engine's one sanitizer (ctl_text_cstr, ctlsign/text.h): every
+ * the engine's one sanitizer (ctl_text_cstr, trustlist/text.h): every
  * control character (C0, DEL, C1), bidi control and invalid UTF-8 byte is
  * shown as \xNN, so that a label or name read from a module cannot drive
  * or fool a terminal. Truncated to fit out_len (> 0), never inside a

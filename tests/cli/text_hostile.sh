@@ -3,7 +3,7 @@
 # --json output stays valid JSON: file names and names inside a trust
 # list (show), a token's label and a certificate's subject (tokens list),
 # a file name in a cluster report (cluster status --json). The policy is
-# one (ctlsign/text.h, docs/ctlsign.1 OUTPUT): \xNN on a terminal; \uNNNN
+# one (trustlist/text.h, docs/ctlsign.1 OUTPUT): \xNN on a terminal; \uNNNN
 # and U+FFFD (for bytes that are not UTF-8) in JSON.
 . "$(dirname "$0")/lib.sh"
 
