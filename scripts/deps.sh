@@ -1,11 +1,22 @@
 #!/bin/sh
-# deps.sh - installs the Debian 12 packages ctlsign needs to build, test
-# and run its demo. Idempotent: installs only what is missing.
+# deps.sh - installs the Debian 12 packages one job needs. Idempotent:
+# installs only what is missing.
+#   scripts/deps.sh demo   build ctlsign and run the demo (scripts/demo.sh)
+#   scripts/deps.sh test   build and run the whole test suite (scripts/test.sh):
+#                          the demo's packages plus the test tools and the
+#                          servers the tests start on loopback (sshd, tftpd)
+# Only `test` installs servers; apt is kept from starting them either way.
 set -eu
-pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev
-libssl-dev openssl libp11-dev softhsm2 opensc libssh-dev libcurl4-openssl-dev
-libinih-dev libcmocka-dev openssh-server openssh-client tftpd-hpa curl
-procps iproute2 python3"
+job=${1:-test}
+demo_pkgs="build-essential cmake pkg-config libssl-dev openssl libp11-dev
+libp11-kit-dev p11-kit-modules softhsm2 opensc libssh-dev libcurl4-openssl-dev
+libinih-dev"
+case $job in
+demo) pkgs=$demo_pkgs ;;
+test) pkgs="$demo_pkgs clang libclang-rt-14-dev libcmocka-dev openssh-server
+openssh-client tftpd-hpa curl procps iproute2 python3" ;;
+*) echo "usage: scripts/deps.sh demo|test" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

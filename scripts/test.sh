@@ -3,15 +3,16 @@
 # packages it needs, builds under AddressSanitizer and
 # UndefinedBehaviorSanitizer, runs every ctest test (unit, command line,
 # PKCS#11 against SoftHSM2, cluster against real sshd/tftpd on loopback),
-# then fuzzes the parser, the verifier and the config reader for a
-# bounded time.
+# builds a gcc Release and runs the tests that need no root on it, then
+# fuzzes the parser, the verifier and the config reader for a bounded
+# time. Every build here treats warnings as errors (CTLSIGN_WERROR).
 #   CTLSIGN_FUZZ_SECONDS  fuzzing time in all, shared by the fuzz targets
 #                         (default 90; 0 skips the fuzz build)
 #   CTLSIGN_BUILD         build directory prefix (default build-ci)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-scripts/deps.sh
+scripts/deps.sh test
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build=${CTLSIGN_BUILD:-build-ci}
@@ -25,16 +26,25 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 echo "== build (ASan+UBSan)"
 cmake -S . -B "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DCTLSIGN_SANITIZE=ON \
-	-DCTLSIGN_FUZZ=OFF >/dev/null
+	-DCTLSIGN_FUZZ=OFF -DCTLSIGN_WERROR=ON >/dev/null
 cmake --build "$build-asan" -j"$jobs"
 echo "== tests (ASan+UBSan)"
 (cd "$build-asan" && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+# What users build: optimised, where gcc warns about other things than at -O0.
+echo "== build (gcc Release) and its tests (all but the cluster label)"
+CC=gcc cmake -S . -B "$build-release" -DCMAKE_BUILD_TYPE=Release \
+	-DCTLSIGN_WERROR=ON >/dev/null
+cmake --build "$build-release" -j"$jobs"
+(cd "$build-release" && ctest --output-on-failure -j"$jobs" --timeout 600 \
+	-LE 'cluster|fuzz')
 
 if [ "$fuzz_seconds" -gt 0 ]; then
 	echo "== fuzz parser, verifier and config reader for ${fuzz_seconds}s in all (libFuzzer, ASan+UBSan)"
 	# The whole tree builds with clang here too: its warnings are errors.
 	CC=clang cmake -S . -B "$build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
-		-DCTLSIGN_FUZZ=ON -DCTLSIGN_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+		-DCTLSIGN_FUZZ=ON -DCTLSIGN_FUZZ_SECONDS="$fuzz_seconds" \
+		-DCTLSIGN_WERROR=ON >/dev/null
 	cmake --build "$build-fuzz" -j"$jobs"
 	(cd "$build-fuzz" && ctest --output-on-failure -R '^fuzz_')
 fi
