@@ -374,7 +374,11 @@ const char *p11_printable(char *out, size_t out_len, const char *s)
 const char *p11_default_module(void)
 {
 	static const char *const known[] = {
-		/* p11-kit's proxy: every module the system registers. */
+		/* p11-kit's proxy: every module the system registers; first
+		 * where the p11-kit built against says it is. */
+#ifdef CTLSIGN_P11KIT_PROXY
+		CTLSIGN_P11KIT_PROXY,
+#endif
 		"/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
 		"/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so",
 		"/usr/lib64/p11-kit-proxy.so",
