@@ -5,6 +5,7 @@
 #   scripts/deps.sh test   build and run the whole test suite (scripts/test.sh):
 #                          the demo's packages plus the test tools and the
 #                          servers the tests start on loopback (sshd, tftpd)
+#                          and debhelper for the package build
 # Only `test` installs servers; apt is kept from starting them either way.
 set -eu
 job=${1:-test}
@@ -14,7 +15,7 @@ libinih-dev"
 case $job in
 demo) pkgs=$demo_pkgs ;;
 test) pkgs="$demo_pkgs clang libclang-rt-14-dev libcmocka-dev openssh-server
-openssh-client tftpd-hpa curl procps iproute2 python3" ;;
+openssh-client tftpd-hpa curl procps iproute2 python3 debhelper" ;;
 *) echo "usage: scripts/deps.sh demo|test" >&2; exit 2 ;;
 esac
 missing=""

@@ -3,7 +3,8 @@
 # packages it needs, builds under AddressSanitizer and
 # UndefinedBehaviorSanitizer, runs every ctest test (unit, command line,
 # PKCS#11 against SoftHSM2, cluster against real sshd/tftpd on loopback),
-# builds a gcc Release and runs the tests that need no root on it, then
+# builds a gcc Release and runs the tests that need no root on it, builds
+# the Debian package and runs the installed program, then
 # fuzzes the parser, the verifier and the config reader for a bounded
 # time. Every build here treats warnings as errors (CTLSIGN_WERROR).
 #   CTLSIGN_FUZZ_SECONDS  fuzzing time in all, shared by the fuzz targets
@@ -38,6 +39,23 @@ CC=gcc cmake -S . -B "$build-release" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$build-release" -j"$jobs"
 (cd "$build-release" && ctest --output-on-failure -j"$jobs" --timeout 600 \
 	-LE 'cluster|fuzz')
+
+# The Debian package builds, installs, runs and removes cleanly. It is
+# installed only where no ctlsign package is (the system is left as found).
+echo "== Debian package"
+deb=$(scripts/package.sh "$build-deb")
+echo "built $deb"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if dpkg-query -W -f='${Status}' ctlsign 2>/dev/null | grep -q "ok installed"; then
+	echo "a ctlsign package is installed here already: $deb not installed"
+else
+	$sudo dpkg -i "$deb" >/dev/null
+	trap '$sudo dpkg -r ctlsign >/dev/null' EXIT
+	sh tests/package-smoke.sh /usr/bin/ctlsign tests/data
+	$sudo dpkg -r ctlsign >/dev/null
+	trap - EXIT
+fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then
 	echo "== fuzz parser, verifier and config reader for ${fuzz_seconds}s in all (libFuzzer, ASan+UBSan)"
