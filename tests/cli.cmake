@@ -2,7 +2,7 @@
 # one-line errors, atomic output. Each script gets the binary and
 # tests/data, and works in a temporary directory of its own.
 foreach(name verify_hostile verify_many build_atomic help secret_prompt
-             output_files verify_dir text_hostile cluster_files)
+             output_files verify_dir text_hostile cluster_files completion)
   add_test(NAME cli_${name}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/${name}.sh
             $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
