@@ -17,11 +17,19 @@
  *       the reference in-process, as `openssl speed` measures it: SHA-1
  *       of FILE's bytes plus one RSA verify (and sign) with a reused
  *       context, N times; a cross-check of run.sh's `openssl speed` figures
+ *   bench_engine records OUT N KEY CERT CAPF SUB1
+ *       writes OUT, a CTL of N records (N >= 2): the signer's SAST record
+ *       and N-1 CCM+TFTP records, each with a certificate of its own
+ *       (serial and name differ; issued by KEY), as a big cluster's CTL
+ *   bench_engine link SRC DST COPIES
+ *       hard-links every *.tlv of SRC into DST COPIES times under new
+ *       names (c<k>-NAME): a TFTP root of COPIES times the files, cheaply
  *
  * Times are wall clock (CLOCK_MONOTONIC); run.sh pins the process to one
  * core. peak_rss_kb is getrusage's ru_maxrss.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +39,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <unistd.h>
 
 #include "trustlist.h"
 #include "util.h"
@@ -102,7 +112,8 @@ static int cluster_init(struct cluster *c, struct ctl_err *err,
 	const char *warning = NULL;
 
 	memset(c, 0, sizeof(*c));
-	c->signer = ctl_signer_from_key_file(err, &warning, paths[0], paths[1]);
+	c->signer = ctl_signer_from_key_file(err, &warning, paths[0], paths[1],
+					     NULL);
 	if (c->signer == NULL ||
 	    (c->capf = ctl_load_cert(err, paths[2])) == NULL ||
 	    (c->sub1 = ctl_load_cert(err, paths[3])) == NULL) {
@@ -425,6 +436,131 @@ out:
 	return rc;
 }
 
+/* A certificate for CCM+TFTP record number i, issued by key. */
+static X509 *node_cert(EVP_PKEY *key, const X509 *issuer, long i)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	char cn[64];
+
+	snprintf(cn, sizeof(cn), "cucm-bench-%04ld", i);
+	if (x == NULL || name == NULL ||
+	    X509_set_version(x, 2) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 100000 + i) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				       (const unsigned char *)cn, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+				       (const unsigned char *)"Bench", -1, -1, 0) != 1 ||
+	    X509_set_subject_name(x, name) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(issuer)) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365) == NULL ||
+	    X509_set_pubkey(x, key) != 1 || X509_sign(x, key, EVP_sha256()) <= 0) {
+		X509_free(x);
+		x = NULL;
+	}
+	X509_NAME_free(name);
+	return x;
+}
+
+static int cmd_records(int argc, char **argv)
+{
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .timestamp = 1425667513u, .filename = "CTLFile.tlv",
+				    .ver_major = 1, .ver_minor = 2 };
+	long n = argc == 8 ? parse_count(argv[3]) : -1;
+	struct ctl_rec_spec *specs = NULL;
+	X509 **certs = NULL;
+	struct cluster c;
+	struct ctl_err err;
+	EVP_PKEY *key = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int rc = 1;
+
+	if (n < 2 || n > 4000) {
+		fputs("usage: bench_engine records OUT N KEY CERT CAPF SUB1\n", stderr);
+		return 2;
+	}
+	ctl_err_init(&err);
+	if (!cluster_init(&c, &err, argv + 4))
+		return fail(&err);
+	fp = fopen(argv[4], "r");
+	if (fp != NULL) {
+		key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+		fclose(fp);
+	}
+	specs = calloc((size_t)n, sizeof(*specs));
+	certs = calloc((size_t)n, sizeof(*certs));
+	if (key == NULL || specs == NULL || certs == NULL)
+		goto out;
+	specs[0] = c.specs[0];
+	for (long i = 1; i < n; i++) {
+		if ((certs[i] = node_cert(key, c.signer->cert, i)) == NULL)
+			goto out;
+		specs[i] = (struct ctl_rec_spec){ .role = ROLE_CCM_TFTP,
+			.cert = certs[i], .dns = "cucm-bench", .has_ip = 1,
+			.ip = { 10, 48, (uint8_t)(i >> 8), (uint8_t)i } };
+		specs[i].style = ctl_style_for(KIND_CTL, ROLE_CCM_TFTP);
+	}
+	if (!ctl_build(&err, &buf, &len, &o, c.signer, specs, (size_t)n, NULL, 0)) {
+		fail(&err);
+		goto out;
+	}
+	fp = fopen(argv[2], "wb");
+	if (fp == NULL || fwrite(buf, 1, len, fp) != len || fclose(fp) != 0) {
+		fprintf(stderr, "bench_engine: %s: cannot write\n", argv[2]);
+		goto out;
+	}
+	printf("records=%ld\nbytes=%zu\n", n, len);
+	rc = 0;
+out:
+	if (rc != 0 && err.msg[0] == '\0')
+		fputs("bench_engine: cannot make the certificates\n", stderr);
+	for (long i = 0; certs != NULL && i < n; i++)
+		X509_free(certs[i]);
+	free(certs);
+	free(specs);
+	free(buf);
+	EVP_PKEY_free(key);
+	cluster_cleanup(&c);
+	return rc;
+}
+
+static int cmd_link(int argc, char **argv)
+{
+	long copies = argc == 5 ? parse_count(argv[4]) : -1;
+	struct dirent **names = NULL;
+	int n;
+
+	if (copies < 0) {
+		fputs("usage: bench_engine link SRC DST COPIES\n", stderr);
+		return 2;
+	}
+	n = scandir(argv[2], &names, is_tlv, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "bench_engine: %s: cannot read\n", argv[2]);
+		return 1;
+	}
+	for (long k = 0; k < copies; k++)
+		for (int i = 0; i < n; i++) {
+			char from[4096], to[4096];
+
+			snprintf(from, sizeof(from), "%s/%s", argv[2], names[i]->d_name);
+			snprintf(to, sizeof(to), "%s/c%ld-%s", argv[3], k, names[i]->d_name);
+			if (link(from, to) != 0 && errno != EEXIST) {
+				fprintf(stderr, "bench_engine: %s: cannot link: %s\n", to,
+					strerror(errno));
+				return 1;
+			}
+		}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "gen") == 0)
@@ -435,7 +571,11 @@ int main(int argc, char **argv)
 		return cmd_verify_bench(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "ceiling") == 0)
 		return cmd_ceiling(argc, argv);
-	fputs("usage: bench_engine gen|build|verify|ceiling ... (see bench/bench_engine.c)\n",
+	if (argc >= 2 && strcmp(argv[1], "records") == 0)
+		return cmd_records(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "link") == 0)
+		return cmd_link(argc, argv);
+	fputs("usage: bench_engine gen|build|verify|ceiling|records|link ... (see bench/bench_engine.c)\n",
 	      stderr);
 	return 2;
 }

@@ -1,19 +1,29 @@
 #!/bin/sh
-# bench/run.sh [BUILD_DIR] - the trust-list engine benchmark (issue 2,
-# requirement 8). Not a test: nothing here runs under ctest.
+# bench/run.sh [BUILD_DIR] - the trust-list engine and command benchmark
+# (issue 2, requirement 8; issue 11). Not a test: nothing here runs under
+# ctest, and every figure is set beside a reference measured in the same
+# run.
 #
 # Verifies a directory of 10,000 generated CTLSEP<MAC>.tlv files and
 # builds+signs 1,000 CTLs, and sets files per second beside the ceiling
 # measured in the same run on the same core: `openssl speed -elapsed`
 # for one RSA verify / sign with the key size actually used plus SHA-1 of
-# one file's bytes. Then peak RSS verifying 1,000 vs 10,000 files. Then
-# bench/p11.sh and bench/cluster.sh, if present and executable.
+# one file's bytes. Then (issue 11): `verify` on every core; the cost per
+# record of a 201-record CTL against a 51-record one; process start of
+# `ctlsign verify FILE` against `openssl version`; `ctlsign show` against
+# certutils' `tlvfile --parse` (its parse function, in one Python
+# process); peak RSS verifying 100,000 vs 10,000 files. Then bench/p11.sh
+# and bench/cluster.sh, if present and executable. The last block of this
+# script's own sets every issue 11 row beside its goal.
 #
 # Without BUILD_DIR it configures and builds ./build-bench (RelWithDebInfo,
 # no sanitizers). Knobs (environment): BENCH_VERIFY_FILES (10000),
 # BENCH_BUILD_FILES (1000), BENCH_CLI_BUILDS (100), BENCH_ROUNDS (5),
-# BENCH_SPEED_SECONDS (1), BENCH_CPU (the last CPU). docs/benchmarks.md
-# explains every figure.
+# BENCH_SPEED_SECONDS (1), BENCH_CPU (the last CPU), BENCH_STARTS (200),
+# BENCH_RSS_COPIES (10), BENCH_SHOW_FILES (1000), BENCH_RECORD_FILES
+# (100), BENCH_CERTUTILS (a directory holding certutils' tlvfile; without
+# it that row is skipped), BENCH_PARTS ("p11 cluster": the scripts run
+# after). docs/benchmarks.md explains every figure.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,12 +49,18 @@ NCLI=${BENCH_CLI_BUILDS:-100}
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SPEED_SECONDS:-1}
 NSMALL=$((NV / 10))
+NSTART=${BENCH_STARTS:-200}
+RSS_COPIES=${BENCH_RSS_COPIES:-10}
+NSHOW=${BENCH_SHOW_FILES:-1000}
+NREC=${BENCH_RECORD_FILES:-100}
+PARTS=${BENCH_PARTS-p11 cluster}
+ncpu=$(nproc)
 
 # One core, the same for the reference and for ctlsign: the machine is
 # shared, so both are measured close together, in several rounds.
 pin=
 if command -v taskset >/dev/null; then
-	cpu=${BENCH_CPU:-$(($(nproc) - 1))}
+	cpu=${BENCH_CPU:-$((ncpu - 1))}
 	pin="taskset -c $cpu"
 fi
 
@@ -69,6 +85,8 @@ ns() { date +%s%N; }
 # val KEY FILE: the value of a "KEY=value" line.
 val() { sed -n "s/^$1=//p" "$2" | tail -n 1; }
 calc() { awk "BEGIN {printf \"%.${2:-1}f\", $1}"; }
+verdict() { awk "BEGIN {print ($1 >= $2) ? \"met\" : \"MISSED\"}"; }
+atmost() { awk "BEGIN {print ($1 <= $2) ? \"met\" : \"MISSED\"}"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -90,6 +108,18 @@ cmp -s "$work/cli.tlv" "$work/tftp/CTLSEP001122000000.tlv" ||
 first=$work/tftp/CTLSEP001122000000.tlv
 bytes=$(wc -c <"$first")
 (cd "$work/tftp" && ls | head -n "$NSMALL" | xargs cp -t "$work/tftp-small")
+# A big cluster's CTL, 51 and 201 records, each record with a certificate
+# of its own (more than the old 64-entry key cache held): NREC copies each.
+for n in 51 201; do
+	mkdir "$work/rsrc$n" "$work/r$n"
+	# shellcheck disable=SC2086
+	"$eng" records "$work/rsrc$n/CTLFile.tlv" "$n" $cluster >/dev/null
+	"$eng" link "$work/rsrc$n" "$work/r$n" "$NREC"
+done
+# The TFTP root RSS_COPIES times over: hard links, 100,000 names.
+mkdir "$work/tftp-big"
+"$eng" link "$work/tftp" "$work/tftp-big" "$RSS_COPIES"
+nbig=$((NV * RSS_COPIES))
 
 # --- rounds: reference, then ctlsign, on the same core ---------------------
 : >"$work/rounds"
@@ -105,11 +135,24 @@ while [ "$r" -le "$ROUNDS" ]; do
 	[ -n "$sign_s" ] && [ -n "$ver_s" ] && [ -n "$sha_bps" ] ||
 		{ echo "run.sh: cannot read openssl speed output" >&2; exit 1; }
 
-	# (a) the real user path: one process verifies the whole TFTP root.
+	# (a) the real user path: one process verifies the whole TFTP root,
+	# on the reference's core (-j 1), then on every core (default -j).
 	t0=$(ns)
-	$pin "$bin" verify -q "$work/tftp"
+	$pin "$bin" verify -q -j 1 "$work/tftp"
 	t1=$(ns)
 	cli_v=$(calc "$NV / (($t1 - $t0) / 1e9)")
+	t0=$(ns)
+	"$bin" verify -q "$work/tftp"
+	t1=$(ns)
+	cli_vall=$(calc "$NV / (($t1 - $t0) / 1e9)")
+	# The cost per record of the 51- and the 201-record CTL, one core.
+	t0=$(ns)
+	$pin "$bin" verify -q -j 1 "$work/r51"
+	t1=$(ns)
+	$pin "$bin" verify -q -j 1 "$work/r201"
+	t2=$(ns)
+	rec51=$(calc "($t1 - $t0) / 1e3 / ($NREC * 51)" 3)
+	rec201=$(calc "($t2 - $t1) / 1e3 / ($NREC * 201)" 3)
 
 	# (b) the engine per file, with the shared key cache and a cold one.
 	$pin "$eng" verify "$work/tftp" shared >"$work/vs"
@@ -122,7 +165,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 	# cannot lower it and flatter ctlsign.
 	$pin "$eng" ceiling "$first" "$work/pub.key" 20000 >"$work/ref"
 
-	printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$sign_s" "$ver_s" "$sha_bps" \
+	printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' \
+		"$sign_s" "$ver_s" "$sha_bps" \
 		"$cli_v" "$(val verify_files_per_s "$work/vs")" \
 		"$(val verify_files_per_s "$work/vc")" \
 		"$(val build_files_per_s "$work/b")" \
@@ -133,7 +177,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 		"$(val verify_us_verify "$work/vc")" \
 		"$(val verify_mem_files_per_s "$work/vs")" \
 		"$(val ref_verify_files_per_s "$work/ref")" \
-		"$(val ref_sign_files_per_s "$work/ref")" >>"$work/rounds"
+		"$(val ref_sign_files_per_s "$work/ref")" \
+		"$cli_vall" "$rec51" "$rec201" >>"$work/rounds"
 	r=$((r + 1))
 done
 # Best round of each figure: on a shared machine the fastest round is the
@@ -144,6 +189,7 @@ sign_s=$(best 1 max); ver_s=$(best 2 max); sha_bps=$(best 3 max)
 cli_v=$(best 4 max); eng_v=$(best 5 max); eng_cold=$(best 6 max)
 eng_b=$(best 7 max); eng_bchk=$(best 8 max); eng_mem=$(best 13 max)
 us_r=$(best 9 min); us_p=$(best 10 min); us_v=$(best 11 min); us_vcold=$(best 12 min)
+cli_vall=$(best 16 max); rec51=$(best 17 min); rec201=$(best 18 min)
 speed_v=$(calc "1 / (1 / $ver_s + $bytes / $sha_bps)")
 speed_s=$(calc "1 / (1 / $sign_s + $bytes / $sha_bps)")
 inproc_v=$(best 14 max); inproc_s=$(best 15 max)
@@ -152,8 +198,10 @@ ceil_v=$(awk "BEGIN {print ($speed_v > $inproc_v) ? $speed_v : $inproc_v}")
 ceil_s=$(awk "BEGIN {print ($speed_s > $inproc_s) ? $speed_s : $inproc_s}")
 pct() { calc "100 * $1 / $2"; }
 rat_cli_v=$(pct "$cli_v" "$ceil_v"); rat_eng_v=$(pct "$eng_v" "$ceil_v")
+rat_vall=$(pct "$cli_vall" "$ceil_v")
 rat_cold=$(pct "$eng_cold" "$ceil_v"); rat_mem=$(pct "$eng_mem" "$ceil_v")
 rat_b=$(pct "$eng_b" "$ceil_s"); rat_bchk=$(pct "$eng_bchk" "$ceil_s")
+rat_rec=$(calc "$rec201 / $rec51" 2)
 # The spread between rounds, to judge the noise: slowest/fastest engine verify.
 spread=$(awk '{print $5}' "$work/rounds" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%.0f%%", 100*lo/hi}')
 
@@ -172,7 +220,7 @@ done
 t1=$(ns)
 cli_b=$(calc "$NCLI / (($t1 - $t0) / 1e9)")
 
-# --- memory: peak RSS of one `ctlsign verify DIR`, 1/10 of the files vs all -
+# --- memory: peak RSS of one `ctlsign verify DIR`, 10x the files vs 1x ----
 rss() {
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f %M -o "$work/rss" "$bin" verify -q "$1" && cat "$work/rss"
@@ -180,15 +228,90 @@ rss() {
 		echo 0
 	fi
 }
-rss_small=$(rss "$work/tftp-small")
 rss_all=$(rss "$work/tftp")
-rss_ratio=$(calc "$rss_all / ($rss_small > 0 ? $rss_small : 1)" 2)
+rss_big=$(rss "$work/tftp-big")
+rss_ratio=$(calc "$rss_big / ($rss_all > 0 ? $rss_all : 1)" 2)
 
-verdict() { awk "BEGIN {print ($1 >= $2) ? \"met\" : \"MISSED\"}"; }
+# --- process start: `ctlsign verify FILE` vs `openssl version` --------------
+# Interleaved, same core. Both load libcrypto; ctlsign also parses three
+# certificates and verifies one signature.
+st_c=0 st_o=0 i=0
+while [ "$i" -lt "$NSTART" ]; do
+	t0=$(ns)
+	$pin "$bin" verify -q "$first"
+	t1=$(ns)
+	$pin openssl version >/dev/null
+	t2=$(ns)
+	st_c=$((st_c + t1 - t0)) st_o=$((st_o + t2 - t1))
+	i=$((i + 1))
+done
+start_c=$((st_c / 1000 / NSTART)) start_o=$((st_o / 1000 / NSTART))
+rat_start=$(calc "$start_c / $start_o" 2)
+libs_c=$(ldd "$bin" 2>/dev/null | wc -l)
+libs_o=$(ldd "$(command -v openssl)" 2>/dev/null | wc -l)
+libs_cl=$(ldd "$build/ctlsign-cluster" 2>/dev/null | wc -l)
+
+# --- show: ctlsign (one process, NSHOW files) vs certutils' tlvfile --------
+(cd "$work/tftp" && ls | head -n "$NSHOW" | sed "s|^|$work/tftp/|") >"$work/showlist"
+show_us=
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	t0=$(ns)
+	# shellcheck disable=SC2046
+	$pin "$bin" show $(cat "$work/showlist") >/dev/null
+	t1=$(ns)
+	us=$(calc "($t1 - $t0) / 1e3 / $NSHOW" 2)
+	show_us=$(awk -v a="$us" -v b="${show_us:-$us}" 'BEGIN {print (a < b) ? a : b}')
+	r=$((r + 1))
+done
+tlv_us= rat_show= tlv_proc_us= rat_show_proc=
+tlvfile=${BENCH_CERTUTILS:+$BENCH_CERTUTILS/tlvfile}
+if [ -n "$tlvfile" ] && [ -r "$tlvfile" ] && command -v python3 >/dev/null &&
+	python3 -c 'import cryptography' 2>/dev/null; then
+	# Its parse function in one Python process, the module loaded once:
+	# Python's own start is left out, as ctlsign's is spread over NSHOW files.
+	tlv_us=$($pin python3 - "$tlvfile" "$work/showlist" "$ROUNDS" <<'PY'
+import importlib.machinery, importlib.util, os, sys, time
+loader = importlib.machinery.SourceFileLoader("tlvfile", sys.argv[1])
+spec = importlib.util.spec_from_loader("tlvfile", loader)
+mod = importlib.util.module_from_spec(spec)
+loader.exec_module(mod)
+files = open(sys.argv[2]).read().split()
+out, sys.stdout = sys.stdout, open(os.devnull, "w")
+best = None
+for _ in range(int(sys.argv[3])):
+    t0 = time.perf_counter()
+    for f in files:
+        mod.parse_tlv_file(f)
+    t = (time.perf_counter() - t0) / len(files) * 1e6
+    best = t if best is None or t < best else best
+sys.stdout = out
+print("%.2f" % best)
+PY
+	) || tlv_us=
+	[ -z "$tlv_us" ] || rat_show=$(calc "$tlv_us / $show_us" 1)
+	# As the tool is used on a directory: one process per file (20 files).
+	head -n 20 "$work/showlist" >"$work/show20"
+	t0=$(ns)
+	while read -r f; do
+		$pin python3 "$tlvfile" --parse "$f" >/dev/null
+	done <"$work/show20"
+	t1=$(ns)
+	tlv_proc_us=$(calc "($t1 - $t0) / 1e3 / 20" 0)
+	rat_show_proc=$(calc "$tlv_proc_us / $show_us" 0)
+fi
+if [ -n "$rat_show" ]; then
+	show_note="ctlsign $rat_show times faster (target >= 20: $(verdict "$rat_show" 20))"
+	show_proc="  certutils tlvfile --parse, a process each $(printf '%9s' "$tlv_proc_us")    ctlsign $rat_show_proc times faster"
+else
+	show_note="(skipped: BENCH_CERTUTILS=DIR holding certutils' tlvfile; python3-cryptography)"
+	show_proc=
+fi
+
 cat <<EOF
 
 ==== ctlsign trust-list engine benchmark ($(date -u +%Y-%m-%dT%H:%MZ)) ====
-machine:   $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); ${pin:-not pinned}
+machine:   $ncpu CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1); ${pin:-not pinned}
 openssl:   $(openssl version)
 files:     $NV distinct signed CTLs of $bytes bytes, RSA-$bits, SHA-1, 4 records
 rounds:    $ROUNDS (best round of each figure; slowest engine round at $spread of its best)
@@ -201,25 +324,38 @@ reference (openssl speed -elapsed, same core, interleaved with the rounds)
   in-process, same ops     verify $inproc_v files/s, build+sign $inproc_s files/s   (bench_engine ceiling)
   ceiling (the higher)     verify $(calc "$ceil_v") files/s, build+sign $(calc "$ceil_s") files/s
 
-verify ($NV files, one core)                    files/s    % of ceiling  target 70%
-  ctlsign verify -q DIR (one process)         $(printf '%9s' "$cli_v")    $(printf '%5s' "$rat_cli_v")%        $(verdict "$rat_cli_v" 70)
-  engine, shared key cache                    $(printf '%9s' "$eng_v")    $(printf '%5s' "$rat_eng_v")%        $(verdict "$rat_eng_v" 70)
-  engine, shared cache, without file reads    $(printf '%9s' "$eng_mem")    $(printf '%5s' "$rat_mem")%        $(verdict "$rat_mem" 70)
+verify ($NV files)                              files/s    % of ceiling  target
+  ctlsign verify -q -j 1 DIR, one core        $(printf '%9s' "$cli_v")    $(printf '%5s' "$rat_cli_v")%        80%: $(verdict "$rat_cli_v" 80)
+  ctlsign verify -q DIR, $ncpu cores (default -j) $(printf '%9s' "$cli_vall")    $(printf '%5s' "$rat_vall")%        $((75 * ncpu))%: $(verdict "$rat_vall" $((75 * ncpu)))
+  engine, shared key cache                    $(printf '%9s' "$eng_v")    $(printf '%5s' "$rat_eng_v")%
+  engine, shared cache, without file reads    $(printf '%9s' "$eng_mem")    $(printf '%5s' "$rat_mem")%        70%: $(verdict "$rat_mem" 70)
   engine, cold cache (every cert parsed)      $(printf '%9s' "$eng_cold")    $(printf '%5s' "$rat_cold")%        ($NSMALL files)
   engine per file: read $us_r us, parse $us_p us, verify $us_v us (cold cache: verify $us_vcold us)
 
-build+sign ($NB files, one core)                files/s    % of ceiling  target 80%
-  engine ctl_build (build + sign)             $(printf '%9s' "$eng_b")    $(printf '%5s' "$rat_b")%        $(verdict "$rat_b" 80)
-  engine as ctlsign build (+ self-check)      $(printf '%9s' "$eng_bchk")    $(printf '%5s' "$rat_bchk")%        $(verdict "$rat_bchk" 80)
+build+sign ($NB files, one core)                files/s    % of ceiling  target
+  engine ctl_build (build + sign)             $(printf '%9s' "$eng_b")    $(printf '%5s' "$rat_b")%        90%: $(verdict "$rat_b" 90)
+  engine as ctlsign build (+ self-check)      $(printf '%9s' "$eng_bchk")    $(printf '%5s' "$rat_bchk")%
   ctlsign build, one process per file ($NCLI) $(printf '%9s' "$cli_b")    (process start, key load, fsync)
 
-memory (peak RSS of ctlsign verify -q DIR)
-  $NSMALL files $rss_small KB, $NV files $rss_all KB, ratio $rss_ratio (flat = 1.00)
+per record (ctlsign verify -q -j 1, $NREC files of each, one core)
+  51 records $rec51 us, 201 records $rec201 us per record: ratio $rat_rec (target <= 1.5: $(atmost "$rat_rec" 1.5))
+
+process start (mean of $NSTART, interleaved, same core)
+  ctlsign verify FILE $start_c us, openssl version $start_o us: ratio $rat_start (target <= 1.2: $(atmost "$rat_start" 1.2))
+  shared libraries (ldd): ctlsign $libs_c, openssl $libs_o, ctlsign-cluster $libs_cl
+
+show ($NSHOW files, one core)                   us per file
+  ctlsign show FILE... (one process)          $(printf '%9s' "$show_us")
+  certutils tlvfile --parse (parse_tlv_file)  $(printf '%9s' "${tlv_us:--}")    $show_note
+$show_proc
+
+memory (peak RSS of ctlsign verify -q DIR, default -j)
+  $NV files $rss_all KB, $nbig files $rss_big KB, ratio $rss_ratio (target <= 1.10: $(atmost "$rss_ratio" 1.10))
 ==== end ====
 EOF
 
 # --- the other parts: token signing and cluster distribution --------------
-for part in p11 cluster; do
+for part in $PARTS; do
 	s=$root/bench/$part.sh
 	if [ -x "$s" ]; then
 		echo

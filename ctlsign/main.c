@@ -3,7 +3,6 @@
  * call the library, render, and return an exit status.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,8 +10,12 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "json.h"
+#include "prompt.h"
 #include "text.h"
-#include "util.h"
+#ifdef CTLSIGN_TEST_HOOKS
+#include "testhooks.h"
+#endif
 
 #ifndef CTLSIGN_VERSION
 #define CTLSIGN_VERSION "dev"
@@ -23,12 +26,18 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+#ifndef CTLSIGN_CLUSTER_PROGRAM
+	/*
+	 * ctlsign-cluster is this file built with the cluster command
+	 * alone; in ctlsign, cmd_cluster execs it (cluster_exec.c).
+	 */
 	{ "build", cmd_build, "build and sign a CTL or ITL file" },
 	{ "show", cmd_show, "print a CTL, ITL or .sgn file as CUCM's `show ctl` does" },
 	{ "verify", cmd_verify, "verify the signature of trust lists (files or directories)" },
 	{ "check", cmd_check, "will phones holding the current CTL/ITL accept a new one?" },
 	{ "sgn", cmd_sgn, "sign or verify a .sgn signed file" },
 	{ "tokens", cmd_tokens, "list PKCS#11 tokens and export SAST eToken certificates" },
+#endif
 	{ "cluster", cmd_cluster, "security mode, certificates and CTL distribution over SSH" },
 };
 
@@ -60,6 +69,14 @@ static void vprint(FILE *out, const char *fmt, va_list ap)
 	char small[512], *text = small;
 	va_list again;
 	int len;
+	/*
+	 * Assembled in memory, then written at once: the sanitizer puts a
+	 * byte at a time, which on unbuffered stderr was one write(2) per
+	 * byte (200 system calls for one warning; bench/p11.sh).
+	 */
+	char *mem_buf = NULL;
+	size_t mem_len = 0;
+	FILE *mem = open_memstream(&mem_buf, &mem_len), *dest = out;
 
 	while (trail < flen - lead && fmt[flen - 1 - trail] == '\n')
 		trail++;
@@ -71,8 +88,14 @@ static void vprint(FILE *out, const char *fmt, va_list ap)
 			vsnprintf(text, (size_t)len + 1, fmt, again);
 	}
 	va_end(again);
-	if (len < 0 || text == NULL)
+	if (len < 0 || text == NULL) {
+		if (mem != NULL)
+			fclose(mem);
+		free(mem_buf);
 		return;
+	}
+	if (mem != NULL)
+		out = mem;
 	n = (size_t)len;
 	for (size_t i = 0; i < lead; i++)
 		fputc('\n', out);
@@ -82,6 +105,9 @@ static void vprint(FILE *out, const char *fmt, va_list ap)
 		fputc('\n', out);
 	if (text != small)
 		free(text);
+	if (mem != NULL && fclose(mem) == 0)
+		fwrite(mem_buf, 1, mem_len, dest);
+	free(mem_buf);
 }
 
 void cmd_print(FILE *out, const char *fmt, ...)
@@ -95,13 +121,20 @@ void cmd_print(FILE *out, const char *fmt, ...)
 
 void cmd_warn(const char *fmt, ...)
 {
+	char *line = NULL;
+	size_t line_len = 0;
+	FILE *mem = open_memstream(&line, &line_len);
 	va_list ap;
 
-	fputs("ctlsign: warning: ", stderr);
+	/* One write for the whole line (vprint says why). */
+	fputs("ctlsign: warning: ", mem != NULL ? mem : stderr);
 	va_start(ap, fmt);
-	vprint(stderr, fmt, ap);
+	vprint(mem != NULL ? mem : stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', mem != NULL ? mem : stderr);
+	if (mem != NULL && fclose(mem) == 0)
+		fwrite(line, 1, line_len, stderr);
+	free(line);
 }
 
 int cmd_bad_option(const char *cmd, char *const *argv)
@@ -122,7 +155,7 @@ int cmd_bad_option(const char *cmd, char *const *argv)
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
-	char safe[256];
+	char safe[256], msg[512];
 	va_list ap;
 
 	fprintf(stderr, "ctlsign: %s: ", cmd);
@@ -131,6 +164,11 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'ctlsign %s --help'.\n",
 		ctl_text_cstr(safe, sizeof(safe), cmd));
+	/* Under --json the usage error is also the command's document. */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cj_usage_hook(msg);
 	return 2;
 }
 
@@ -145,49 +183,12 @@ static void usage(FILE *out)
 		"usage, 3 file I/O, 4 token or PIN, 5 remote node, 6 internal error\n");
 }
 
-/*
- * A signal that ends the program must not leave NAME.tmp.XXXXXX behind:
- * remove the atomic writes' temporary files (async-signal-safe), then
- * die of the signal as if it had not been caught (SA_RESETHAND put the
- * default back; the re-raised signal is delivered when we return).
- */
-static void on_fatal_signal(int sig)
-{
-	ctl_tmp_unlink_all();
-	raise(sig);
-}
-
-static void catch_fatal_signals(void)
-{
-	/* Every signal whose default is to end the process, but faults. */
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-				    SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
-				    SIGXCPU, SIGIO, SIGPWR, SIGSTKFLT };
-	struct sigaction sa, old;
-
-	/*
-	 * A full disk quota (SIGXFSZ) or a closed pipe or socket (SIGPIPE)
-	 * becomes a failed write, which every writer reports and cleans up
-	 * after, instead of a death that leaves a temporary file behind.
-	 */
-	signal(SIGXFSZ, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigfillset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		/* An ignored signal (nohup, a background job) stays ignored. */
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(sigs[i], &sa, NULL);
-	}
-}
-
 int main(int argc, char **argv)
 {
-	catch_fatal_signals();
+	cmd_catch_signals();
+#ifdef CTLSIGN_TEST_HOOKS
+	cmd_test_hooks_install();
+#endif
 	opterr = 0; /* cmd_bad_option reports, sanitized */
 	if (argc < 2) {
 		usage(stderr);

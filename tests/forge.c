@@ -71,7 +71,7 @@ static struct ctl_signer *signer(const char *key, const char *cert_path)
 
 	ctl_err_init(&err);
 	snprintf(kp, sizeof(kp), "%s/%s.key", data_dir, key);
-	s = ctl_signer_from_key_file(&err, &warning, kp, cert_path);
+	s = ctl_signer_from_key_file(&err, &warning, kp, cert_path, NULL);
 	if (s == NULL)
 		die(kp, &err);
 	return s;

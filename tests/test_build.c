@@ -1,6 +1,9 @@
 /* test_build.c - building trust lists and .sgn files in CUCM's layout. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "bytes.h"
 
 /* The worked sizes of FORMAT.md, from the seed-002 `show ctl` listing. */
@@ -236,18 +239,18 @@ static void test_key_file_refusals(void **state)
 	/* Phones verify RSA only. */
 	ctl_err_init(&err);
 	assert_null(ctl_signer_from_key_file(&err, &warning, TEST_DATA "/ec.key",
-					     TEST_DATA "/ec.pem"));
+					     TEST_DATA "/ec.pem", NULL));
 	assert_int_equal(err.code, CTL_E_USAGE);
 	assert_non_null(strstr(err.msg, "not an RSA key"));
 	/* A key that is not the certificate's. */
 	ctl_err_init(&err);
 	assert_null(ctl_signer_from_key_file(&err, &warning, TEST_DATA "/pub.key",
-					     TEST_DATA "/sub1.pem"));
+					     TEST_DATA "/sub1.pem", NULL));
 	assert_non_null(strstr(err.msg, "does not match"));
 	/* A certificate file that is a key. */
 	ctl_err_init(&err);
 	assert_null(ctl_signer_from_key_file(&err, &warning, TEST_DATA "/pub.key",
-					     TEST_DATA "/pub.key"));
+					     TEST_DATA "/pub.key", NULL));
 	assert_int_equal(err.code, CTL_E_FORMAT);
 }
 
@@ -354,6 +357,220 @@ static void test_signer_version_tag(void **state)
 	ctl_signer_free(s);
 }
 
+/*
+ * Lengths that count themselves are the builder's (bytes.h counted
+ * regions): a record or a header one byte over 0xffff is refused with
+ * the element named, never written with its length cut to 16 bits.
+ */
+static void test_counted_lengths_refused(void **state)
+{
+	struct seed_cluster c;
+	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP,
+				    .filename = "CTLFile.tlv",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct ctl_rec_spec spec;
+	struct ctl_err err;
+	char *big = malloc(0xffff);
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	assert_non_null(big);
+	seed_cluster_init(&c);
+	/* A DNSNAME that fits its element, in a record that does not fit. */
+	memset(big, 'a', 0xffff);
+	big[0xffff - 200] = '\0';
+	spec = c.specs[3];
+	spec.dns = big;
+	ctl_err_init(&err);
+	assert_false(ctl_build(&err, &out, &len, &o, c.signer, &spec, 1, NULL, 0));
+	assert_null(out);
+	assert_int_equal(err.code, CTL_E_FORMAT);
+	assert_string_equal(err.msg, "record 1: record of role 2 does not fit in 65535 bytes");
+	/* A FILENAME that fits its element, in a header that does not fit. */
+	o.filename = big;
+	ctl_err_init(&err);
+	assert_false(ctl_build(&err, &out, &len, &o, c.signer, c.specs, 1, NULL, 0));
+	assert_null(out);
+	assert_int_equal(err.code, CTL_E_FORMAT);
+	assert_string_equal(err.msg, "header does not fit");
+	/* Just short of the bound, the same record is written and parses. */
+	o.filename = "CTLFile.tlv";
+	big[0xffff - 2000] = '\0';
+	ctl_err_init(&err);
+	assert_true(ctl_build(&err, &out, &len, &o, c.signer, &spec, 1, NULL, 0));
+	{
+		struct ctl_file f;
+
+		assert_true(ctl_parse(&f, &err, out, len, PARSE_RECORDS));
+		assert_int_equal(f.nrecs, 1);
+		assert_true(f.recs[0].len > 0xffff - 2000);
+		assert_int_equal(f.header_len + f.recs[0].len, len);
+		ctl_file_cleanup(&f);
+	}
+	free(out);
+	free(big);
+	seed_cluster_cleanup(&c);
+}
+
+/* The options of seed_ctl (testutil.h). */
+static const struct ctl_build_opts seed_opts = {
+	.kind = KIND_CTL, .digest = DIGEST_SHA1, .timestamp = SEED_TIMESTAMP,
+	.filename = "CTLFile.tlv", .ver_major = 1, .ver_minor = 2,
+};
+
+/*
+ * A signer whose key does not belong to its certificate, as a token
+ * would be whose key object is not the certificate's: the signature
+ * ops sign with another key (ctl_evp_sign, the path of both real
+ * signers), the certificate is pub's. Standing in for a broken token.
+ */
+static int other_key_sign(struct ctl_signer *s, struct ctl_err *err,
+			  uint8_t *out, size_t out_len, const EVP_MD *md,
+			  const struct ctl_span *spans, size_t nspans)
+{
+	struct ctl_signer *other = s->impl;
+
+	return ctl_evp_sign(other->impl, err, out, out_len, md, spans, nspans);
+}
+
+static void other_key_free(struct ctl_signer *s)
+{
+	ctl_signer_free(s->impl);
+}
+
+static struct ctl_signer *mismatched_signer(void)
+{
+	static const struct ctl_signer_ops ops = { other_key_sign, other_key_free };
+	struct ctl_signer *s = ctl_signer_new(&ops, test_signer("sub1"),
+					      test_cert("pub"), "mismatched");
+
+	assert_non_null(s);
+	return s;
+}
+
+struct wfx {
+	char dir[64], path[128];
+};
+
+static void wfx_init(struct wfx *w, const char *name)
+{
+	snprintf(w->dir, sizeof(w->dir), "/tmp/ctlsign-build.XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(w->path, sizeof(w->path), "%s/%s", w->dir, name);
+}
+
+static void wfx_cleanup(struct wfx *w)
+{
+	unlink(w->path);
+	assert_int_equal(rmdir(w->dir), 0); /* nothing else was left there */
+}
+
+/* ctl_build_write: what it writes is ctl_build's file, byte for byte. */
+static void test_build_write(void **state)
+{
+	struct ctl_build_opts o = { .kind = KIND_SGN, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP,
+				    .filename = "SEP001122334455.cnf.xml.sgn",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct seed_cluster c;
+	struct ctl_file f;
+	struct ctl_err err;
+	struct wfx w;
+	uint8_t *gold, *payload, *got;
+	size_t glen, plen, len;
+
+	seed_cluster_init(&c);
+	wfx_init(&w, "CTLFile.tlv");
+	ctl_err_init(&err);
+	assert_true(ctl_build_write(&err, &f, w.path, &seed_opts, c.signer,
+				    c.specs, 4, NULL, 0));
+	gold = read_golden("CTLFile.tlv", &glen);
+	assert_true(ctl_read_file(&err, w.path, 1 << 20, &got, &len));
+	assert_int_equal(len, glen);
+	assert_memory_equal(got, gold, len);
+	assert_int_equal(f.len, len);
+	assert_int_equal(f.nrecs, 4);
+	ctl_file_cleanup(&f);
+	free(got);
+	free(gold);
+	wfx_cleanup(&w);
+
+	wfx_init(&w, "SEP001122334455.cnf.xml.sgn");
+	payload = read_golden("SEP001122334455.cnf.xml", &plen);
+	ctl_err_init(&err);
+	assert_true(ctl_build_write(&err, NULL, w.path, &o, c.signer, NULL, 0,
+				    payload, plen));
+	gold = read_golden("SEP001122334455.cnf.xml.sgn", &glen);
+	assert_true(ctl_read_file(&err, w.path, 1 << 20, &got, &len));
+	assert_int_equal(len, glen);
+	assert_memory_equal(got, gold, len);
+	free(got);
+	free(gold);
+	free(payload);
+	wfx_cleanup(&w);
+	seed_cluster_cleanup(&c);
+}
+
+/*
+ * A file that does not verify is never written: not as a new file, not
+ * over an old one, and the caller's out_check is not touched.
+ */
+static void test_build_write_refuses(void **state)
+{
+	struct ctl_build_opts o = { .kind = KIND_SGN, .digest = DIGEST_SHA1,
+				    .timestamp = SEED_TIMESTAMP,
+				    .filename = "SEP001122334455.cnf.xml.sgn",
+				    .ver_major = 1, .ver_minor = 2 };
+	struct ctl_signer *bad = mismatched_signer();
+	struct seed_cluster c;
+	struct ctl_file f;
+	struct ctl_err err;
+	struct wfx w;
+	uint8_t *got;
+	size_t len;
+
+	seed_cluster_init(&c);
+	for (int old = 0; old < 2; old++) {
+		/* A .sgn, checked against the signer's certificate. */
+		wfx_init(&w, "SEP001122334455.cnf.xml.sgn");
+		ctl_err_init(&err);
+		if (old)
+			assert_true(ctl_write_atomic(&err, w.path, (const uint8_t *)"old", 3, 0600));
+		memset(&f, 0x5a, sizeof(f));
+		ctl_err_init(&err);
+		assert_false(ctl_build_write(&err, &f, w.path, &o, bad, NULL, 0,
+					     (const uint8_t *)"<x/>", 4));
+		assert_int_equal(err.code, CTL_E_VERIFY);
+		assert_non_null(strstr(err.msg, "self-check of the new file failed; nothing written: "));
+		assert_int_equal(f.len, (size_t)0x5a5a5a5a5a5a5a5aull);
+		if (old) {
+			assert_true(ctl_read_file(&err, w.path, 16, &got, &len));
+			assert_int_equal(len, 3);
+			assert_memory_equal(got, "old", 3);
+			free(got);
+		} else {
+			assert_int_equal(access(w.path, F_OK), -1);
+		}
+		wfx_cleanup(&w);
+
+		/* A CTL: its signer record is the certificate, the key is not. */
+		wfx_init(&w, "CTLFile.tlv");
+		ctl_err_init(&err);
+		if (old)
+			assert_true(ctl_write_atomic(&err, w.path, (const uint8_t *)"old", 3, 0600));
+		ctl_err_init(&err);
+		assert_false(ctl_build_write(&err, NULL, w.path, &seed_opts, bad,
+					     c.specs, 4, NULL, 0));
+		assert_int_equal(err.code, CTL_E_VERIFY);
+		assert_non_null(strstr(err.msg, "self-check of the new file failed; nothing written: "));
+		assert_int_equal(access(w.path, F_OK), old ? 0 : -1);
+		wfx_cleanup(&w);
+	}
+	seed_cluster_cleanup(&c);
+	ctl_signer_free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +585,9 @@ int main(void)
 		cmocka_unit_test(test_copy_records),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_signer_version_tag),
+		cmocka_unit_test(test_counted_lengths_refused),
+		cmocka_unit_test(test_build_write),
+		cmocka_unit_test(test_build_write_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

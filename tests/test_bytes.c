@@ -59,7 +59,7 @@ static void test_cbb_prefixes(void **state)
 {
 	struct cbb b;
 	uint8_t *out;
-	size_t len, off;
+	size_t len;
 
 	assert_true(cbb_init(&b, 1));
 	assert_true(cbb_add_u8(&b, 7));
@@ -69,12 +69,10 @@ static void test_cbb_prefixes(void **state)
 	assert_true(cbb_add_u32(&b, 0x01020304));
 	assert_true(cbb_close(&b));
 	assert_true(cbb_close(&b));
-	assert_true(cbb_reserve_u16(&b, &off));
-	assert_true(cbb_set_u16(&b, off, 0xbeef));
 	assert_true(cbb_finish(&b, &out, &len));
 	{
 		static const uint8_t want[] = { 7, 0, 12, 4, 0, 3, 'a', 'b', 0,
-						0, 4, 1, 2, 3, 4, 0xbe, 0xef };
+						0, 4, 1, 2, 3, 4 };
 		assert_int_equal(len, sizeof(want));
 		assert_memory_equal(out, want, sizeof(want));
 	}
@@ -109,17 +107,13 @@ static void test_cbb_failures_stick(void **state)
 	free(out);
 	cbb_cleanup(&b);
 
-	/* Finishing with a child open, closing with none, patching past the end. */
+	/* Finishing with a child open, closing with none. */
 	assert_true(cbb_init(&b, 16));
 	assert_true(cbb_open_u16(&b));
 	assert_false(cbb_finish(&b, &out, &len));
 	cbb_cleanup(&b);
 	assert_true(cbb_init(&b, 16));
 	assert_false(cbb_close(&b));
-	cbb_cleanup(&b);
-	assert_true(cbb_init(&b, 16));
-	assert_true(cbb_add_u8(&b, 1));
-	assert_false(cbb_set_u16(&b, 0, 5));
 	cbb_cleanup(&b);
 
 	/* Depth is bounded. */
@@ -130,6 +124,131 @@ static void test_cbb_failures_stick(void **state)
 	cbb_cleanup(&b);
 }
 
+/*
+ * A counted region: the u16 inside it counts the whole region, its own
+ * tag and length too (RECORDLENGTH, HEADERLENGTH), through u16 children
+ * between, and nested in and around other children.
+ */
+static void test_cbb_counted(void **state)
+{
+	struct cbb b;
+	uint8_t *out;
+	size_t len;
+
+	assert_true(cbb_init(&b, 1));
+	assert_true(cbb_add_u8(&b, 0xaa));          /* before: not counted */
+	assert_true(cbb_open_counted(&b));          /* the record, at 1 */
+	assert_true(cbb_add_u8(&b, 1) && cbb_open_u16(&b) &&
+		    cbb_add_count_u16(&b) && cbb_close(&b));
+	assert_true(cbb_add_u8(&b, 4) && cbb_open_u16(&b));
+	assert_true(cbb_open_counted(&b));          /* nested, inside a u16 */
+	assert_true(cbb_add_count_u16(&b));
+	assert_true(cbb_add_u8(&b, 0x55));
+	assert_true(cbb_close(&b));                 /* inner count: 3 */
+	assert_true(cbb_close(&b));                 /* u16 prefix: 3 */
+	assert_true(cbb_string_element(&b, 2, "x"));
+	assert_true(cbb_close(&b));                 /* record: 16 bytes */
+	assert_true(cbb_add_u8(&b, 0xbb));          /* after: not counted */
+	assert_true(cbb_finish(&b, &out, &len));
+	{
+		static const uint8_t want[] = {
+			0xaa,
+			1, 0, 2, 0, 16,               /* RECORDLENGTH 16 */
+			4, 0, 3, 0, 3, 0x55,          /* u16 3 | count 3 | byte */
+			2, 0, 2, 'x', 0,
+			0xbb,
+		};
+		assert_int_equal(len, sizeof(want));
+		assert_memory_equal(out, want, sizeof(want));
+	}
+	free(out);
+	cbb_cleanup(&b);
+
+	/* A region of exactly 0xffff bytes, its count at the end. */
+	{
+		static uint8_t fill[0xffff - 2];
+
+		assert_true(cbb_init(&b, 16));
+		assert_true(cbb_open_counted(&b));
+		assert_true(cbb_add_bytes(&b, fill, sizeof(fill)));
+		assert_true(cbb_add_count_u16(&b));
+		assert_true(cbb_close(&b));
+		assert_true(cbb_finish(&b, &out, &len));
+		assert_int_equal(len, 0xffff);
+		assert_int_equal(out[len - 2], 0xff);
+		assert_int_equal(out[len - 1], 0xff);
+		free(out);
+		cbb_cleanup(&b);
+	}
+}
+
+/*
+ * A counted region one byte too long for its u16 is refused, never
+ * written modulo 0x10000, and the builder stays failed; so is a region
+ * without its count, one with two, and a count with no region open.
+ */
+static void test_cbb_counted_refused(void **state)
+{
+	static uint8_t fill[0xffff - 2 + 1];
+	struct cbb b;
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_counted(&b));
+	assert_true(cbb_add_count_u16(&b));
+	assert_true(cbb_add_bytes(&b, fill, sizeof(fill)));
+	assert_false(cbb_close(&b));
+	assert_false(cbb_add_u8(&b, 1));
+	assert_false(cbb_finish(&b, &out, &len));
+	assert_null(out);
+	cbb_cleanup(&b);
+
+	/* Nested: the inner region fits, the outer does not. */
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_counted(&b) && cbb_add_count_u16(&b));
+	assert_true(cbb_add_bytes(&b, fill, 0x8000));
+	assert_true(cbb_open_counted(&b) && cbb_add_count_u16(&b));
+	assert_true(cbb_add_bytes(&b, fill, 0x8000));
+	assert_true(cbb_close(&b));
+	assert_false(cbb_close(&b));
+	assert_false(cbb_finish(&b, &out, &len));
+	cbb_cleanup(&b);
+
+	/* No count placed. */
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_counted(&b) && cbb_add_u8(&b, 1));
+	assert_false(cbb_close(&b));
+	assert_false(cbb_finish(&b, &out, &len));
+	cbb_cleanup(&b);
+
+	/* Two counts for one region. */
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_counted(&b) && cbb_add_count_u16(&b));
+	assert_false(cbb_add_count_u16(&b));
+	assert_false(cbb_finish(&b, &out, &len));
+	cbb_cleanup(&b);
+
+	/* A count with no counted region open, even inside a u16 child. */
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_u16(&b));
+	assert_false(cbb_add_count_u16(&b));
+	cbb_cleanup(&b);
+
+	/* A counted region left open. */
+	assert_true(cbb_init(&b, 16));
+	assert_true(cbb_open_counted(&b) && cbb_add_count_u16(&b));
+	assert_false(cbb_finish(&b, &out, &len));
+	cbb_cleanup(&b);
+
+	/* Counted regions share the depth bound with u16 children. */
+	assert_true(cbb_init(&b, 16));
+	for (int i = 0; i < CBB_MAX_DEPTH; i++)
+		assert_true(i % 2 ? cbb_open_u16(&b) : cbb_open_counted(&b));
+	assert_false(cbb_open_counted(&b));
+	cbb_cleanup(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_cbs_length_prefixed),
 		cmocka_unit_test(test_cbb_prefixes),
 		cmocka_unit_test(test_cbb_failures_stick),
+		cmocka_unit_test(test_cbb_counted),
+		cmocka_unit_test(test_cbb_counted_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -881,7 +881,7 @@ static void test_etoken_record(void **state)
 	struct cbb cbb;
 	uint8_t serial[64], *raw, *out, *again, *out2;
 	unsigned char *pub = NULL, *der = NULL;
-	size_t serial_len, raw_len, len, again_len, len2, lenoff = 0;
+	size_t serial_len, raw_len, len, again_len, len2;
 	int pub_len, der_len;
 	const struct ctl_record *r;
 
@@ -890,8 +890,8 @@ static void test_etoken_record(void **state)
 	der_len = i2d_X509(fx->c.sub1, &der);
 	assert_true(serial_len > 0 && pub_len > 0 && der_len > 0);
 	assert_true(cbb_init(&cbb, 2048));
-	assert_true(cbb_add_u8(&cbb, REC_RECORDLENGTH) && cbb_add_u16(&cbb, 2) &&
-		    cbb_reserve_u16(&cbb, &lenoff) &&
+	assert_true(cbb_open_counted(&cbb) && cbb_add_u8(&cbb, REC_RECORDLENGTH) &&
+		    cbb_open_u16(&cbb) && cbb_add_count_u16(&cbb) && cbb_close(&cbb) &&
 		    cbb_string_element(&cbb, REC_DNSNAME, "") &&
 		    cbb_string_element(&cbb, REC_SUBJECTNAME, ETOKEN_SUBJECT) &&
 		    cbb_element(&cbb, REC_FUNCTION, "\0\0", 2) &&
@@ -899,8 +899,7 @@ static void test_etoken_record(void **state)
 		    cbb_element(&cbb, REC_SERIALNUMBER, serial, serial_len) &&
 		    cbb_element(&cbb, REC_PUBLICKEY, pub, (size_t)pub_len) &&
 		    cbb_element(&cbb, REC_CERTIFICATE, der, (size_t)der_len) &&
-		    cbb_element(&cbb, REC_IPADDRESS, zero_ip, 4));
-	assert_true(cbb_set_u16(&cbb, lenoff, (uint16_t)cbb.len));
+		    cbb_element(&cbb, REC_IPADDRESS, zero_ip, 4) && cbb_close(&cbb));
 	assert_true(cbb_finish(&cbb, &raw, &raw_len));
 	OPENSSL_free(pub);
 	OPENSSL_free(der);

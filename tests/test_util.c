@@ -2,7 +2,8 @@
  * test_util.c - bounded file reads and secrets from the environment:
  * ctl_read_file at and around its limit, on empty files, directories and
  * FIFOs; ctl_read_secret taking a CI secret once and leaving no copy of
- * it in the environment.
+ * it in the environment, and applying the one policy to what the
+ * program's asker hands it; atomic writes, held at their pause point.
  */
 #include "testutil.h"
 
@@ -109,7 +110,7 @@ static void test_secret_from_env(void **state)
 
 	assert_int_equal(setenv("CTLSIGN_TEST_SECRET", "s3cret PIN", 1), 0);
 	ctl_err_init(&err);
-	s = ctl_read_secret(&err, "unused: ", "CTLSIGN_TEST_SECRET");
+	s = ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET");
 	assert_non_null(s);
 	assert_string_equal(s, "s3cret PIN");
 	assert_null(getenv("CTLSIGN_TEST_SECRET"));
@@ -117,11 +118,110 @@ static void test_secret_from_env(void **state)
 	/* An empty value is a value (the caller decides it is no PIN). */
 	assert_int_equal(setenv("CTLSIGN_TEST_SECRET", "", 1), 0);
 	ctl_err_init(&err);
-	s = ctl_read_secret(&err, "unused: ", "CTLSIGN_TEST_SECRET");
+	s = ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET");
 	assert_non_null(s);
 	assert_string_equal(s, "");
 	assert_null(getenv("CTLSIGN_TEST_SECRET"));
 	burn_str(s);
+}
+
+/*
+ * What a person types reaches the engine through the program's asker
+ * (ctlsign/prompt.c, driven on a real pseudo-terminal by
+ * tests/cli/secret_prompt.sh). Here a scripted asker stands in for the
+ * person, to hold the engine to its side of the contract: the one
+ * policy applied to the line, each outcome its own message, the
+ * variable first and the asker not even called then.
+ */
+struct script {
+	enum ctl_ask_result r;
+	const char *line;
+	size_t len_extra;   /* added to the length reported: a broken asker */
+	int calls;
+	char prompt[64];
+};
+
+static enum ctl_ask_result scripted_ask(void *ctx, char *buf, size_t cap,
+					size_t *out_len, const char *prompt)
+{
+	struct script *sc = ctx;
+
+	sc->calls++;
+	snprintf(sc->prompt, sizeof(sc->prompt), "%s", prompt);
+	*out_len = 0;
+	if (sc->line != NULL) {
+		size_t n = strlen(sc->line);
+
+		assert_true(n < cap);
+		memcpy(buf, sc->line, n + 1);
+		*out_len = n + sc->len_extra;
+	}
+	return sc->r;
+}
+
+static void test_secret_from_asker(void **state)
+{
+	static const struct {
+		enum ctl_ask_result r;
+		const char *line, *out, *msg;
+		size_t len_extra;
+	} cases[] = {
+		{ CTL_ASK_OK, "Cisco123\n", "Cisco123", NULL, 0 },
+		{ CTL_ASK_OK, "Cisco123\r\n", "Cisco123", NULL, 0 },
+		{ CTL_ASK_OK, "Cisco123", "Cisco123", NULL, 0 },
+		{ CTL_ASK_OK, "\n", "", NULL, 0 },
+		{ CTL_ASK_OK, " Cisco123\n", NULL,
+		  "the secret typed begins or ends with a space; nothing was tried", 0 },
+		{ CTL_ASK_OK, "Cis\tco\n", NULL,
+		  "the secret typed holds a control character other than one final line end; nothing was tried", 0 },
+		{ CTL_ASK_OK, "x", NULL,
+		  "the secret is longer than 1023 characters; nothing was tried", 2000 },
+		{ CTL_ASK_TOO_LONG, NULL, NULL,
+		  "the secret is longer than 1023 characters; nothing was tried", 0 },
+		{ CTL_ASK_NOTHING, NULL, NULL, "no secret entered", 0 },
+		{ CTL_ASK_INTERRUPTED, NULL, NULL, "interrupted", 0 },
+		{ CTL_ASK_NO_TERMINAL, NULL, NULL,
+		  "no terminal to ask for the secret; set CTLSIGN_TEST_SECRET", 0 },
+	};
+	struct ctl_err err;
+	char *s;
+
+	unsetenv("CTLSIGN_TEST_SECRET");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct script sc = { cases[i].r, cases[i].line, cases[i].len_extra, 0, "" };
+		const struct ctl_asker a = { scripted_ask, &sc };
+
+		ctl_err_init(&err);
+		s = ctl_read_secret(&err, &a, "PIN for token t: ", "CTLSIGN_TEST_SECRET");
+		assert_int_equal(sc.calls, 1);
+		assert_string_equal(sc.prompt, "PIN for token t: ");
+		if (cases[i].out != NULL) {
+			assert_non_null(s);
+			assert_string_equal(s, cases[i].out);
+			burn_str(s);
+			continue;
+		}
+		assert_null(s);
+		assert_int_equal(err.code, CTL_E_USAGE);
+		assert_string_equal(err.msg, cases[i].msg);
+	}
+	/* Nobody to ask at all: the same as no terminal. */
+	ctl_err_init(&err);
+	assert_null(ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET"));
+	assert_string_equal(err.msg, "no terminal to ask for the secret; set CTLSIGN_TEST_SECRET");
+	/* The variable wins: the person is not asked. */
+	{
+		struct script sc = { CTL_ASK_OK, "typed\n", 0, 0, "" };
+		const struct ctl_asker a = { scripted_ask, &sc };
+
+		assert_int_equal(setenv("CTLSIGN_TEST_SECRET", "from CI", 1), 0);
+		ctl_err_init(&err);
+		s = ctl_read_secret(&err, &a, "unused: ", "CTLSIGN_TEST_SECRET");
+		assert_non_null(s);
+		assert_string_equal(s, "from CI");
+		assert_int_equal(sc.calls, 0);
+		burn_str(s);
+	}
 }
 
 /*
@@ -158,7 +258,7 @@ static void test_secret_env_policy(void **state)
 
 		assert_int_equal(setenv("CTLSIGN_TEST_SECRET", cases[i].in, 1), 0);
 		ctl_err_init(&err);
-		s = ctl_read_secret(&err, "unused: ", "CTLSIGN_TEST_SECRET");
+		s = ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET");
 		assert_null(getenv("CTLSIGN_TEST_SECRET"));
 		if (cases[i].out != NULL) {
 			if (s == NULL)
@@ -282,7 +382,7 @@ static int read_env_secret_child(void *arg)
 	if (setenv("CTLSIGN_TEST_SECRET", "1234\n", 1) != 0)
 		return 11;
 	ctl_err_init(&err);
-	s = ctl_read_secret(&err, "unused: ", "CTLSIGN_TEST_SECRET");
+	s = ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET");
 	if (s == NULL)
 		return 12;
 	burn_str(s);
@@ -360,7 +460,7 @@ static int environ_child(void)
 	if (setenv("CTLSIGN_LATE", "late value", 1) != 0)
 		return 10;
 	ctl_err_init(&err);
-	s = ctl_read_secret(&err, "unused: ", "CTLSIGN_TEST_SECRET");
+	s = ctl_read_secret(&err, NULL, "unused: ", "CTLSIGN_TEST_SECRET");
 	if (s == NULL || strcmp(s, ENV_SECRET) != 0)
 		return 11;
 	burn_str(s);
@@ -649,6 +749,37 @@ struct writer {
 	int ok;
 };
 
+/*
+ * The pause hook as ctlsign-testhooks installs it (ctlsign/testhooks.c),
+ * in-process: hold the write of CTLFile.tlv at its pause point, create
+ * the file ctx names and wait (at most 3 s) until the test removes it.
+ */
+static int pause_wanted(void *ctx, const char *step, const char *name)
+{
+	(void)ctx;
+	return strcmp(step, "write") == 0 && strcmp(name, "CTLFile.tlv") == 0;
+}
+
+static void pause_hold(void *ctx)
+{
+	const char *file = ctx;
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int k = 0; k < 300 && access(file, F_OK) == 0; k++)
+		usleep(10 * 1000);
+}
+
+static void pause_at_write(const char *pause_file)
+{
+	const struct ctl_pause_hook h = { pause_wanted, pause_hold,
+					  (void *)pause_file };
+
+	ctl_pause_set_hook(&h);
+}
+
 static void *write_in_thread(void *arg)
 {
 	struct writer *w = arg;
@@ -678,8 +809,7 @@ static void test_atomic_tmp_unlink_all(void **state)
 	/* Nothing in flight: nothing is removed. */
 	ctl_tmp_unlink_all();
 	assert_holds(w.path, "old");
-	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE", "write:CTLFile.tlv", 1), 0);
-	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE_FILE", pause, 1), 0);
+	pause_at_write(pause);
 	assert_int_equal(pthread_create(&tid, NULL, write_in_thread, &w), 0);
 	for (int k = 0; k < 300 && access(pause, F_OK) != 0; k++)
 		usleep(10 * 1000);
@@ -693,8 +823,7 @@ static void test_atomic_tmp_unlink_all(void **state)
 	ctl_tmp_unlink_all();
 	unlink(pause);
 	assert_int_equal(pthread_join(tid, NULL), 0);
-	unsetenv("CTLSIGN_TEST_PAUSE");
-	unsetenv("CTLSIGN_TEST_PAUSE_FILE");
+	ctl_pause_set_hook(NULL);
 	assert_false(w.ok);
 	assert_non_null(strstr(w.err.msg, "CTLFile.tlv: the temporary file"));
 	assert_non_null(strstr(w.err.msg, "was replaced or removed by someone else; nothing replaced"));
@@ -718,8 +847,7 @@ static void test_atomic_tmp_swapped(void **state)
 	struct dirent *e;
 
 	put(w.path, "old");
-	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE", "write:CTLFile.tlv", 1), 0);
-	assert_int_equal(setenv("CTLSIGN_TEST_PAUSE_FILE", pause, 1), 0);
+	pause_at_write(pause);
 	assert_int_equal(pthread_create(&tid, NULL, write_in_thread, &w), 0);
 	for (int k = 0; k < 300 && access(pause, F_OK) != 0; k++)
 		usleep(10 * 1000);
@@ -736,13 +864,59 @@ static void test_atomic_tmp_swapped(void **state)
 	put(tmp, "FORGED");
 	unlink(pause);
 	assert_int_equal(pthread_join(tid, NULL), 0);
-	unsetenv("CTLSIGN_TEST_PAUSE");
-	unsetenv("CTLSIGN_TEST_PAUSE_FILE");
+	ctl_pause_set_hook(NULL);
 	assert_false(w.ok);
 	assert_non_null(strstr(w.err.msg, "was replaced or removed by someone else; nothing replaced"));
 	assert_holds(w.path, "old");
 	unlink(tmp);
 	assert_only(fx, 1, names);
+}
+
+/*
+ * ctl_tmp_mkdir: a new directory beside the name, listed for the signal
+ * handler: ctl_tmp_unlink_all removes it with the files in it (more than
+ * one getdents buffer of them); once forgotten it is left alone.
+ */
+static void test_atomic_tmp_dir(void **state)
+{
+	struct afx *fx = *state;
+	const char *none[] = { NULL };
+	const char *kept[] = { "store" };
+	char stage[PATH_MAX], f[PATH_MAX + 64], tiny[8];
+	struct ctl_err err;
+	struct stat st;
+	int slot;
+
+	ctl_err_init(&err);
+	slot = ctl_tmp_mkdir(&err, at(fx, "store"), stage, sizeof(stage));
+	assert_true(slot >= 0);
+	assert_int_equal(strncmp(stage, at(fx, "store.tmp."), strlen(at(fx, "store.tmp."))), 0);
+	assert_int_equal(strlen(stage), strlen(at(fx, "store")) + CTL_TMP_SUFFIX_LEN);
+	assert_int_equal(lstat(stage, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	for (int i = 0; i < 300; i++) {
+		snprintf(f, sizeof(f), "%s/cert-%03d-with-a-long-name-to-fill-buffers.pem", stage, i);
+		put(f, "x");
+	}
+	ctl_tmp_unlink_all();
+	assert_int_equal(lstat(stage, &st), -1);
+	assert_only(fx, 0, none);
+	ctl_tmp_forget(slot);
+
+	/* Forgotten (renamed in place): never touched again. */
+	slot = ctl_tmp_mkdir(&err, at(fx, "store"), stage, sizeof(stage));
+	assert_true(slot >= 0);
+	assert_int_equal(rename(stage, at(fx, "store")), 0);
+	ctl_tmp_forget(slot);
+	put(at(fx, "store/a.pem"), "x");
+	ctl_tmp_unlink_all();
+	assert_holds(at(fx, "store/a.pem"), "x");
+	assert_only(fx, 1, kept);
+
+	/* No room for the name: refused, nothing made. */
+	assert_int_equal(ctl_tmp_mkdir(&err, at(fx, "other"), tiny, sizeof(tiny)), -1);
+	assert_non_null(strstr(err.msg, "path too long"));
+	assert_only(fx, 1, kept);
 }
 
 int main(int argc, char **argv)
@@ -754,6 +928,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_secret_no_core, setup, teardown),
 		cmocka_unit_test(test_secret_from_env),
 		cmocka_unit_test(test_secret_env_policy),
+		cmocka_unit_test(test_secret_from_asker),
 		cmocka_unit_test_setup_teardown(test_secret_file_policy, setup, teardown),
 		cmocka_unit_test(test_secret_env_removed),
 		cmocka_unit_test_setup_teardown(test_atomic_set_all_or_nothing,
@@ -765,6 +940,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_atomic_tmp_unlink_all,
 						atomic_setup, atomic_teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_tmp_swapped,
+						atomic_setup, atomic_teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_tmp_dir,
 						atomic_setup, atomic_teardown),
 	};
 

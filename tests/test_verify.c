@@ -277,8 +277,8 @@ static void test_sgn_wrong_cert(void **state)
 	X509_free(pub);
 }
 
-/* More distinct certificates than the cache holds: entries are evicted
- * and re-parsed, and the verdict does not change. */
+/* More distinct certificates than the old 64-entry cache held (it
+ * evicted and re-parsed them): the verdict does not change. */
 static void test_cache_eviction(void **state)
 {
 	enum { N = 70 };
@@ -323,6 +323,69 @@ static void test_cache_eviction(void **state)
 	ctl_key_cache_free(cache);
 }
 
+/*
+ * The cache keeps at most 1,024 certificates, least recently used out
+ * first: past that, evicted certificates are parsed again when asked
+ * for, the survivors are the same objects, and verdicts do not change.
+ */
+static void test_cache_bounded(void **state)
+{
+	enum { N = 1100 };
+	struct fx *fx = *state;
+	struct ctl_key_cache *cache = ctl_key_cache_new();
+	EVP_PKEY *key = EVP_RSA_gen(1024);
+	X509 **certs = calloc(N, sizeof(*certs));
+	unsigned char *der = NULL;
+	const X509 *a, *b;
+	struct ctl_err err;
+	int n;
+
+	assert_non_null(cache);
+	assert_non_null(key);
+	assert_non_null(certs);
+	assert_true(ctl_key_cache_add(cache, fx->c.pub));
+	for (int i = 0; i < N; i++) {
+		X509 *x = X509_new();
+
+		ASN1_INTEGER_set(X509_get_serialNumber(x), i + 1);
+		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+					   (const unsigned char *)"n", -1, -1, 0);
+		X509_set_issuer_name(x, X509_get_subject_name(x));
+		X509_gmtime_adj(X509_getm_notBefore(x), 0);
+		X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+		X509_set_pubkey(x, key);
+		assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+		certs[i] = x;
+		assert_true(ctl_key_cache_add(cache, x));
+	}
+	/* The newest is still the object that was added ... */
+	n = i2d_X509(certs[N - 1], &der);
+	assert_true(n > 0);
+	a = ctl_key_cache_cert(cache, der, (size_t)n);
+	assert_ptr_equal(a, certs[N - 1]);
+	OPENSSL_free(der);
+	der = NULL;
+	/* ... the oldest was evicted: parsed again, an equal certificate. */
+	n = i2d_X509(certs[0], &der);
+	assert_true(n > 0);
+	b = ctl_key_cache_cert(cache, der, (size_t)n);
+	assert_non_null(b);
+	assert_ptr_not_equal(b, certs[0]);
+	assert_int_equal(X509_cmp(b, certs[0]), 0);
+	assert_ptr_equal(ctl_key_cache_cert(cache, der, (size_t)n), b);
+	assert_null(ctl_key_cache_cert(NULL, der, (size_t)n));
+	assert_null(ctl_key_cache_cert(cache, der, (size_t)n - 1));
+	OPENSSL_free(der);
+	/* The seeded signer was evicted too: the file still verifies. */
+	assert_int_equal(verdict(fx->buf, fx->len, &err, cache), CTL_OK);
+	assert_int_equal(verdict(fx->buf, fx->len, &err, cache), CTL_OK);
+	for (int i = 0; i < N; i++)
+		X509_free(certs[i]);
+	free(certs);
+	EVP_PKEY_free(key);
+	ctl_key_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_sgn_wrong_cert),
 		cmocka_unit_test_setup_teardown(test_cache_eviction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static inline struct ctl_signer *test_signer(const char *name)
 	ctl_err_init(&err);
 	snprintf(key, sizeof(key), "%s/%s.key", TEST_DATA, name);
 	snprintf(cert, sizeof(cert), "%s/%s.pem", TEST_DATA, name);
-	s = ctl_signer_from_key_file(&err, &warning, key, cert);
+	s = ctl_signer_from_key_file(&err, &warning, key, cert, NULL);
 	if (s == NULL)
 		fail_msg("%s", err.msg);
 	return s;

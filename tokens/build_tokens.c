@@ -82,7 +82,7 @@ int tokens_open_for_build(struct ctl_err *err,
 		if (!tokens_is_sast(certs[i]->x509))
 			all_sast = 0;
 	}
-	if (!p11_login(err, p, slots[0], &u[0], opts->final_try))
+	if (!p11_login(err, p, slots[0], &u[0], opts->final_try, opts->asker))
 		goto done;
 	snprintf(label, sizeof(label), "token %s",
 		 p11_printable(printable, sizeof(printable), slots[0]->token->label));

@@ -184,17 +184,20 @@ int cbb_add_u32(struct cbb *cbb, uint32_t v)
 	return cbb_add_bytes(cbb, b, 4);
 }
 
-int cbb_reserve_u16(struct cbb *cbb, size_t *out_off)
-{
-	return cbb_add_space(cbb, 2, out_off);
-}
+size_t cbb_len(const struct cbb *cbb) { return cbb->len; }
 
-int cbb_set_u16(struct cbb *cbb, size_t off, uint16_t v)
+/* put_u16 fills in a u16 that the builder itself reserved at off. */
+static void put_u16(struct cbb *cbb, size_t off, size_t v)
 {
-	if (cbb->failed || off > cbb->len || cbb->len - off < 2)
-		return cbb->failed = 1, 0;
 	cbb->buf[off] = (uint8_t)(v >> 8);
 	cbb->buf[off + 1] = (uint8_t)v;
+}
+
+static int cbb_push(struct cbb *cbb, size_t off, int counted)
+{
+	if (cbb->failed || cbb->depth >= CBB_MAX_DEPTH)
+		return cbb->failed = 1, 0;
+	cbb->open[cbb->depth++] = (struct cbb_child){ off, CBB_NO_COUNT, counted };
 	return 1;
 }
 
@@ -202,25 +205,45 @@ int cbb_open_u16(struct cbb *cbb)
 {
 	size_t off;
 
-	if (cbb->depth >= CBB_MAX_DEPTH)
+	return cbb->depth < CBB_MAX_DEPTH && cbb_add_space(cbb, 2, &off) ?
+	       cbb_push(cbb, off, 0) : (cbb->failed = 1, 0);
+}
+
+int cbb_open_counted(struct cbb *cbb)
+{
+	return cbb_push(cbb, cbb->len, 1);
+}
+
+int cbb_add_count_u16(struct cbb *cbb)
+{
+	struct cbb_child *c = NULL;
+
+	for (int i = cbb->depth; i-- > 0;)
+		if (cbb->open[i].counted) {
+			c = &cbb->open[i];
+			break;
+		}
+	if (cbb->failed || c == NULL || c->count != CBB_NO_COUNT)
 		return cbb->failed = 1, 0;
-	if (!cbb_reserve_u16(cbb, &off))
-		return 0;
-	cbb->open[cbb->depth++] = off;
-	return 1;
+	return cbb_add_space(cbb, 2, &c->count);
 }
 
 int cbb_close(struct cbb *cbb)
 {
-	size_t off, n;
+	struct cbb_child c;
+	size_t n;
 
 	if (cbb->failed || cbb->depth == 0)
 		return cbb->failed = 1, 0;
-	off = cbb->open[--cbb->depth];
-	n = cbb->len - off - 2;
+	c = cbb->open[--cbb->depth];
+	if (c.counted && c.count == CBB_NO_COUNT)
+		return cbb->failed = 1, 0;
+	/* A prefix counts what follows it; a count, its whole region. */
+	n = c.counted ? cbb->len - c.off : cbb->len - c.off - 2;
 	if (n > 0xffff)
 		return cbb->failed = 1, 0;
-	return cbb_set_u16(cbb, off, (uint16_t)n);
+	put_u16(cbb, c.counted ? c.count : c.off, n);
+	return 1;
 }
 
 int cbb_element(struct cbb *cbb, uint8_t tag, const void *val, size_t n)

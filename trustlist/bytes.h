@@ -43,15 +43,29 @@ int cbs_peek_u8(const struct cbs *cbs, uint8_t *out);
 /*
  * A growing output buffer. Length-prefixed children are opened with
  * cbb_open_u16 and closed with cbb_close; the prefix is written on close.
- * The first failure (allocation, length over 0xffff, misuse) sticks: every
- * later call fails and cbb_finish returns 0.
+ * A counted region (cbb_open_counted) is one whose length a u16 inside
+ * it counts, from the region's first byte to its last, its own tag and
+ * length too: the RECORDLENGTH of a record, the HEADERLENGTH of a
+ * header. Its count (cbb_add_count_u16) is written on close as well.
+ * No length is ever computed or patched by the caller. The first failure
+ * (allocation, length over 0xffff, misuse) sticks: every later call
+ * fails and cbb_finish returns 0.
  */
 #define CBB_MAX_DEPTH 8
+
+/* One open child: a u16 prefix, or a counted region. */
+struct cbb_child {
+	size_t off;      /* prefix: where it is; counted region: where it starts */
+	size_t count;    /* counted region: where its count is, CBB_NO_COUNT until placed */
+	int counted;
+};
+
+#define CBB_NO_COUNT ((size_t)-1)
 
 struct cbb {
 	uint8_t *buf;
 	size_t len, cap;
-	size_t open[CBB_MAX_DEPTH]; /* offsets of pending u16 prefixes */
+	struct cbb_child open[CBB_MAX_DEPTH]; /* innermost last */
 	int depth;
 	int failed;
 };
@@ -66,13 +80,28 @@ int cbb_add_u32(struct cbb *cbb, uint32_t v);
 int cbb_add_bytes(struct cbb *cbb, const void *p, size_t n);
 /* cbb_add_space appends n zero bytes; *out_off gets their offset. */
 int cbb_add_space(struct cbb *cbb, size_t n, size_t *out_off);
+/* cbb_len returns the bytes written so far (the next byte's offset). */
+size_t cbb_len(const struct cbb *cbb);
 /* cbb_open_u16 reserves a u16 length for the bytes that follow. */
 int cbb_open_u16(struct cbb *cbb);
-/* cbb_close writes the innermost open length (fails if > 0xffff). */
+/*
+ * cbb_open_counted opens a counted region at the next byte; nothing is
+ * written until its count is placed.
+ */
+int cbb_open_counted(struct cbb *cbb);
+/*
+ * cbb_add_count_u16 appends the u16 that will count the innermost open
+ * counted region (u16 children may lie between: tag | len 2 | count is
+ * written cbb_add_u8, cbb_open_u16, cbb_add_count_u16, cbb_close). A
+ * region has exactly one count; a second one, or none open, fails.
+ */
+int cbb_add_count_u16(struct cbb *cbb);
+/*
+ * cbb_close closes the innermost open child: writes its u16 prefix, or
+ * the count of a counted region. Fails (and the builder stays failed)
+ * if the length is over 0xffff, or a counted region has no count.
+ */
 int cbb_close(struct cbb *cbb);
-/* cbb_reserve_u16 reserves a u16 to be set later with cbb_set_u16. */
-int cbb_reserve_u16(struct cbb *cbb, size_t *out_off);
-int cbb_set_u16(struct cbb *cbb, size_t off, uint16_t v);
 /* cbb_element writes tag | u16 length | value. */
 int cbb_element(struct cbb *cbb, uint8_t tag, const void *val, size_t n);
 /* cbb_string_element writes tag | len | s | NUL (the NUL is counted). */

@@ -30,9 +30,36 @@ static int is_ordered(int nid)
 	return 0;
 }
 
+/*
+ * ascii_value: is the entry's value one that ASN1_STRING_to_UTF8 would
+ * return unchanged? A string type it reads as ASCII/Latin-1 or as UTF-8,
+ * holding only bytes 0x01-0x7f. Names are rendered for every record of
+ * every CTL built, and the conversion (an allocation, a copy, a second
+ * pass) was ~4% of ctl_build (docs/benchmarks.md).
+ */
+static int ascii_value(const ASN1_STRING *v)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(v);
+	int n = ASN1_STRING_length(v);
+
+	switch (ASN1_STRING_type(v)) {
+	case V_ASN1_UTF8STRING: case V_ASN1_PRINTABLESTRING:
+	case V_ASN1_IA5STRING: case V_ASN1_T61STRING:
+	case V_ASN1_NUMERICSTRING: case V_ASN1_VISIBLESTRING:
+		break;
+	default:
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (p[i] == 0 || p[i] > 0x7f)
+			return 0;
+	return 1;
+}
+
 static int add_entry(struct cbb *out, const X509_NAME_ENTRY *e)
 {
 	const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+	const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
 	int nid = OBJ_obj2nid(obj);
 	unsigned char *utf8 = NULL;
 	char oid[80];
@@ -45,7 +72,12 @@ static int add_entry(struct cbb *out, const X509_NAME_ENTRY *e)
 		OBJ_obj2txt(oid, sizeof(oid), obj, 1);
 		sn = oid;
 	}
-	n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+	if (ascii_value(v))
+		return (out->len == 0 || cbb_add_u8(out, ';')) &&
+		       cbb_add_bytes(out, sn, strlen(sn)) && cbb_add_u8(out, '=') &&
+		       cbb_add_bytes(out, ASN1_STRING_get0_data(v),
+				     (size_t)ASN1_STRING_length(v));
+	n = ASN1_STRING_to_UTF8(&utf8, v);
 	if (n < 0)
 		return 0;
 	/* A NUL inside a value would end the rendered name early. */
@@ -97,9 +129,23 @@ fail:
 size_t ctl_serial_bytes(const X509 *cert, uint8_t out[64])
 {
 	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
-	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	const unsigned char *p = ASN1_STRING_get0_data(serial);
+	int len = ASN1_STRING_length(serial);
+	BIGNUM *bn;
 	int n;
 
+	/*
+	 * A positive serial is kept as its magnitude, minimal (the decoder
+	 * refuses padding): those are BN_bn2bin's bytes, without a BIGNUM
+	 * made and freed for every record built. Anything else (negative,
+	 * zero, a leading zero) goes the long way, as before.
+	 */
+	if (ASN1_STRING_type(serial) == V_ASN1_INTEGER && len > 0 && len <= 64 &&
+	    p[0] != 0) {
+		memcpy(out, p, (size_t)len);
+		return (size_t)len;
+	}
+	bn = ASN1_INTEGER_to_BN(serial, NULL);
 	if (bn == NULL)
 		return 0;
 	if (BN_num_bytes(bn) > 64) {
@@ -233,6 +279,29 @@ static int split(const char *s, size_t n, struct name_attr *out)
 	return k;
 }
 
+/*
+ * The form other signers write (the usecallmanagernz certutils tools
+ * sgnfile and enccnf): each attribute as RFC 4514 writes it, in
+ * certificate order, ',' between, then a NUL.
+ */
+static int matches_comma_form(const uint8_t *p, size_t n, const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL;
+	long len;
+	int same = 0;
+
+	while (n > 0 && p[n - 1] == '\0')
+		n--;
+	if (b != NULL &&
+	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) >= 0) {
+		len = BIO_get_mem_data(b, &s);
+		same = len > 0 && (size_t)len == n && memcmp(s, p, n) == 0;
+	}
+	BIO_free(b);
+	return same;
+}
+
 int ctl_name_matches(const uint8_t *p, size_t n, const X509_NAME *name)
 {
 	struct name_attr a[NAME_MAX_ATTRS], b[NAME_MAX_ATTRS];
@@ -265,5 +334,5 @@ int ctl_name_matches(const uint8_t *p, size_t n, const X509_NAME *name)
 		}
 	}
 	free(mine);
-	return same;
+	return same || matches_comma_form(p, n, name);
 }

@@ -3,7 +3,8 @@
  *
  * One loop shape everywhere: take a tag, take its value (bounds-checked),
  * dispatch, and at the end check that nothing is left over. Groups
- * (SIGNERID, SIGNATUREINFO, SIGNATUREALGOINFO) are parsed as sub-cursors
+ * (SIGNERID, SIGNATUREINFO, SIGNATUREALGOINFO, and in encrypted files
+ * ENCRYPTIONINFO, ENCIVINFO, ENCKEYINFO) are parsed as sub-cursors
  * over the bytes they claim, so a group that lies about its size is caught
  * where its members cross its end. Unknown tags are kept and counted.
  */
@@ -33,6 +34,18 @@ static const char *const hdr_names[] = {
 	[HDR_PADDING] = "PADDING",
 	[HDR_FILENAME] = "FILENAME",
 	[HDR_TIMESTAMP] = "TIMESTAMP",
+	[HDR_ENCINFO] = "ENCRYPTIONINFO",
+	[HDR_ENCIVINFO] = "ENCIVINFO",
+	[HDR_ENCIVRESERVED] = "ENCIVRESERVED",
+	[HDR_ENCIV] = "ENCIV",
+	[HDR_ENCPADLENGTH] = "ENCPADLENGTH",
+	[HDR_ENCKEYINFO] = "ENCKEYINFO",
+	[HDR_ENCKEYRESERVED] = "ENCKEYRESERVED",
+	[HDR_ENCKEYSIZE] = "ENCKEYSIZE",
+	[HDR_ENCKEYALGORITHM] = "ENCKEYALGORITHM",
+	[HDR_ENCKEY] = "ENCKEY",
+	[HDR_ENCHASHALGORITHM] = "ENCHASHALGORITHM",
+	[HDR_ENCHASH] = "ENCHASH",
 	[HDR_SIGNERVERSION] = "SIGNERVERSION",
 };
 
@@ -110,7 +123,8 @@ static int set_field(struct ctl_field *f, struct ctl_err *err,
 static int is_group(uint8_t tag)
 {
 	return tag == HDR_SIGNERID || tag == HDR_SIGNATUREINFO ||
-	       tag == HDR_SIGNATUREALGOINFO;
+	       tag == HDR_SIGNATUREALGOINFO || tag == HDR_ENCINFO ||
+	       tag == HDR_ENCIVINFO || tag == HDR_ENCKEYINFO;
 }
 
 static int push_elem(struct ctl_elem *elems, size_t *n, struct ctl_err *err,
@@ -152,6 +166,25 @@ static int header_field(struct ctl_file *f, struct ctl_err *err,
 		return set_field(&f->timestamp, err, w, tag, off, p, n, 4);
 	case HDR_SIGNERVERSION:
 		return set_field(&f->signer_version, err, w, tag, off, p, n, 2);
+	/* Lengths the layout fixes; the rest are checked by ctl_enc_check. */
+	case HDR_ENCIVRESERVED:
+		return set_field(&f->enc.iv_reserved, err, w, tag, off, p, n, 1);
+	case HDR_ENCIV:
+		return set_field(&f->enc.iv, err, w, tag, off, p, n, -1);
+	case HDR_ENCPADLENGTH:
+		return set_field(&f->enc.pad_len, err, w, tag, off, p, n, 2);
+	case HDR_ENCKEYRESERVED:
+		return set_field(&f->enc.key_reserved, err, w, tag, off, p, n, 1);
+	case HDR_ENCKEYSIZE:
+		return set_field(&f->enc.key_size, err, w, tag, off, p, n, 2);
+	case HDR_ENCKEYALGORITHM:
+		return set_field(&f->enc.key_alg, err, w, tag, off, p, n, 1);
+	case HDR_ENCKEY:
+		return set_field(&f->enc.key, err, w, tag, off, p, n, -1);
+	case HDR_ENCHASHALGORITHM:
+		return set_field(&f->enc.hash_alg, err, w, tag, off, p, n, 1);
+	case HDR_ENCHASH:
+		return set_field(&f->enc.hash, err, w, tag, off, p, n, -1);
 	case HDR_VERSION:
 	case HDR_HEADERLENGTH: {
 		char b[16];
@@ -513,14 +546,12 @@ int ctl_serialize(const struct ctl_file *f, struct ctl_err *err,
 		goto fail;
 	for (size_t i = 0; i < f->nrecs; i++) {
 		const struct ctl_record *r = &f->recs[i];
-		size_t start = b.len, lenoff;
 
-		/* RECORDLENGTH counts itself: reserve it, set it at the end. */
-		if (!cbb_add_u8(&b, REC_RECORDLENGTH) || !cbb_add_u16(&b, 2) ||
-		    !cbb_reserve_u16(&b, &lenoff) ||
+		/* RECORDLENGTH counts its record, itself too: the builder's count. */
+		if (!cbb_open_counted(&b) || !cbb_add_u8(&b, REC_RECORDLENGTH) ||
+		    !cbb_open_u16(&b) || !cbb_add_count_u16(&b) || !cbb_close(&b) ||
 		    !serialize_elems(&b, r->elems + 1, r->nelems - 1) ||
-		    b.len - start > 0xffff ||
-		    !cbb_set_u16(&b, lenoff, (uint16_t)(b.len - start)))
+		    !cbb_close(&b))
 			goto fail;
 	}
 	if (f->kind == KIND_SGN && !cbb_add_bytes(&b, f->payload, f->payload_len))

@@ -83,16 +83,80 @@ out:
 	return ok;
 }
 
-/* Key-file signer: impl is the EVP_PKEY. */
+/*
+ * Key-file signer: impl is the EVP_PKEY; reuse holds a digest context
+ * and a signing context on the key, made on first use and kept for the
+ * next file, and the digest fetched once. EVP_DigestSignInit per file
+ * (fetches, a new context) cost ~10% of an RSA-1024 signature, which
+ * kept ctl_build below 90% of the ceiling (docs/benchmarks.md). The bytes
+ * are the same: PKCS#1 v1.5 over the same digest.
+ */
+struct key_reuse {
+	EVP_MD_CTX *mdctx;
+	EVP_PKEY_CTX *pctx;
+	EVP_MD *md;   /* fetched: the implementation of ... */
+	int md_type;  /* ... this digest (NID), 0 before the first */
+};
+
+static void key_reuse_free(struct key_reuse *r)
+{
+	if (r == NULL)
+		return;
+	EVP_MD_free(r->md);
+	EVP_PKEY_CTX_free(r->pctx);
+	EVP_MD_CTX_free(r->mdctx);
+	free(r);
+}
+
 static int key_sign(struct ctl_signer *s, struct ctl_err *err, uint8_t *out,
 		    size_t out_len, const EVP_MD *md,
 		    const struct ctl_span *spans, size_t nspans)
 {
-	return ctl_evp_sign(s->impl, err, out, out_len, md, spans, nspans);
+	struct key_reuse *r = s->reuse;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	size_t siglen = out_len;
+
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL || (r->mdctx = EVP_MD_CTX_new()) == NULL ||
+		    (r->pctx = EVP_PKEY_CTX_new(s->impl, NULL)) == NULL ||
+		    EVP_PKEY_sign_init(r->pctx) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(r->pctx, RSA_PKCS1_PADDING) != 1) {
+			key_reuse_free(r);
+			return ctl_err_openssl(err, CTL_E_TOKEN, "cannot start signing");
+		}
+		s->reuse = r;
+	}
+	if (r->md_type != EVP_MD_get_type(md)) {
+		EVP_MD_free(r->md);
+		r->md_type = 0;
+		r->md = EVP_MD_fetch(NULL, EVP_MD_get0_name(md), NULL);
+		if (r->md == NULL)
+			return ctl_err_openssl(err, CTL_E_INTERNAL, "cannot load the digest");
+		r->md_type = EVP_MD_get_type(md);
+	}
+	if (EVP_DigestInit_ex(r->mdctx, r->md, NULL) != 1)
+		return ctl_err_openssl(err, CTL_E_INTERNAL, "hashing failed");
+	for (size_t i = 0; i < nspans; i++)
+		if (EVP_DigestUpdate(r->mdctx, spans[i].p, spans[i].n) != 1)
+			return ctl_err_openssl(err, CTL_E_INTERNAL, "hashing failed");
+	if (EVP_DigestFinal_ex(r->mdctx, h, &hl) != 1)
+		return ctl_err_openssl(err, CTL_E_INTERNAL, "hashing failed");
+	if (EVP_PKEY_CTX_set_signature_md(r->pctx, r->md) != 1 ||
+	    EVP_PKEY_sign(r->pctx, out, &siglen, h, hl) != 1)
+		return ctl_err_openssl(err, CTL_E_TOKEN, "signing failed");
+	if (siglen != out_len)
+		return ctl_err_set(err, CTL_E_TOKEN,
+				   "signature of %zu bytes, expected %zu", siglen,
+				   out_len);
+	return 1;
 }
 
 static void key_free(struct ctl_signer *s)
 {
+	key_reuse_free(s->reuse);
+	s->reuse = NULL;
 	EVP_PKEY_free(s->impl);
 	s->impl = NULL;
 }
@@ -110,6 +174,7 @@ static const struct ctl_signer_ops key_ops = { key_sign, key_free };
 struct pass_ctx {
 	struct ctl_err *err;
 	const char *path;
+	const struct ctl_asker *asker;
 	char *pass;
 };
 
@@ -120,7 +185,8 @@ static int get_pass(struct pass_ctx *pc)
 	if (pc->pass != NULL)
 		return 1;
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", pc->path);
-	pc->pass = ctl_read_secret(pc->err, prompt, "CTLSIGN_KEY_PASSPHRASE");
+	pc->pass = ctl_read_secret(pc->err, pc->asker, prompt,
+				   "CTLSIGN_KEY_PASSPHRASE");
 	return pc->pass != NULL;
 }
 
@@ -192,9 +258,54 @@ static EVP_PKEY *pkcs8_key(struct pass_ctx *pc, const unsigned char *der,
 	return key;
 }
 
-static EVP_PKEY *load_key(struct ctl_err *err, const char *path)
+/*
+ * A DER key file: encrypted PKCS#8, PKCS#8, a PKCS#1 RSAPrivateKey or
+ * (to be refused by name: not RSA) an SEC1 EC key, each taking the whole
+ * file. The structures cannot be taken for one another: an encrypted
+ * PKCS#8 starts with an AlgorithmIdentifier, the others with an INTEGER
+ * version, and a PKCS#8 has its algorithm where PKCS#1 has the modulus.
+ * The decoded copies are released with the same clearing as on the PEM
+ * path (OpenSSL clears PKCS8_PRIV_KEY_INFO and key structures on free);
+ * the file's bytes are wiped by the caller.
+ */
+static EVP_PKEY *der_file_key(struct pass_ctx *pc, const uint8_t *data,
+			      size_t len)
 {
-	struct pass_ctx pc = { err, path, NULL };
+	static const int types[] = { EVP_PKEY_RSA, EVP_PKEY_EC };
+	const unsigned char *p = data, *end = data + len;
+	PKCS8_PRIV_KEY_INFO *p8;
+	X509_SIG *sig;
+	EVP_PKEY *key = NULL;
+
+	sig = d2i_X509_SIG(NULL, &p, (long)len);
+	X509_SIG_free(sig);
+	if (sig != NULL && p == end)
+		return pkcs8_key(pc, data, (long)len);
+	p = data;
+	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
+	if (p8 != NULL && p == end)
+		key = EVP_PKCS82PKEY(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	for (size_t i = 0; key == NULL && i < sizeof(types) / sizeof(types[0]); i++) {
+		p = data;
+		key = d2i_PrivateKey(types[i], NULL, &p, (long)len);
+		if (key != NULL && p != end) {
+			EVP_PKEY_free(key);
+			key = NULL;
+		}
+	}
+	ERR_clear_error();
+	if (key == NULL)
+		ctl_err_set(pc->err, CTL_E_FORMAT, "%s: not a private key: neither "
+			    "PEM nor DER (PKCS#8, encrypted or not, or PKCS#1 RSA)",
+			    pc->path);
+	return key;
+}
+
+static EVP_PKEY *load_key(struct ctl_err *err, const char *path,
+			  const struct ctl_asker *asker)
+{
+	struct pass_ctx pc = { err, path, asker, NULL };
 	uint8_t *data = NULL;
 	size_t len = 0;
 	char *name = NULL, *header = NULL;
@@ -203,6 +314,7 @@ static EVP_PKEY *load_key(struct ctl_err *err, const char *path)
 	EVP_CIPHER_INFO cipher;
 	EVP_PKEY *key = NULL;
 	BIO *bio = NULL;
+	int blocks = 0;
 
 	/* A private key is a secret even when no passphrase guards it. */
 	if (!ctl_secret_protect(err) ||
@@ -222,10 +334,18 @@ static EVP_PKEY *load_key(struct ctl_err *err, const char *path)
 		if (PEM_read_bio_ex(bio, &name, &header, &der, &der_len,
 				    PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) != 1) {
 			ERR_clear_error();
-			ctl_err_set(err, CTL_E_FORMAT,
-				    "%s: not a PEM private key", path);
+			/* No PEM at all and a DER SEQUENCE: a DER key file. */
+			if (blocks == 0 && len > 0 && data[0] == 0x30) {
+				key = der_file_key(&pc, data, len);
+				goto out;
+			}
+			ctl_err_set(err, CTL_E_FORMAT, blocks == 0 ?
+				    "%s: not a private key: neither PEM nor DER "
+				    "(PKCS#8, encrypted or not, or PKCS#1 RSA)" :
+				    "%s: no private key among its PEM blocks", path);
 			goto out;
 		}
+		blocks++;
 		der_cap = der_len;
 		if (is_key_block(name))
 			break;
@@ -259,7 +379,7 @@ static EVP_PKEY *load_key(struct ctl_err *err, const char *path)
 		ctl_err_openssl(err, cipher.cipher != NULL ? CTL_E_USAGE : CTL_E_FORMAT,
 				cipher.cipher != NULL ?
 				"%s: cannot decrypt the key (wrong passphrase?)" :
-				"%s: not a PEM private key", path);
+				"%s: its PEM private key does not decode", path);
 out:
 	burn_str(pc.pass);
 	OPENSSL_secure_free(name);
@@ -270,10 +390,24 @@ out:
 	return key;
 }
 
+EVP_PKEY *ctl_load_private_key(struct ctl_err *err, const char *key_path,
+			       const struct ctl_asker *asker)
+{
+	EVP_PKEY *key = load_key(err, key_path, asker);
+
+	if (key != NULL && EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(key);
+		ctl_err_set(err, CTL_E_USAGE, "%s: not an RSA key", key_path);
+		return NULL;
+	}
+	return key;
+}
+
 struct ctl_signer *ctl_signer_from_key_file(struct ctl_err *err,
 					    const char **out_warning,
 					    const char *key_path,
-					    const char *cert_path)
+					    const char *cert_path,
+					    const struct ctl_asker *asker)
 {
 	struct ctl_signer *s = NULL;
 	EVP_PKEY *key = NULL;
@@ -286,7 +420,7 @@ struct ctl_signer *ctl_signer_from_key_file(struct ctl_err *err,
 	cert = ctl_load_cert(err, cert_path);
 	if (cert == NULL)
 		goto fail;
-	key = load_key(err, key_path);
+	key = load_key(err, key_path, asker);
 	if (key == NULL)
 		goto fail;
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {

@@ -14,6 +14,8 @@
 
 #include "err.h"
 
+struct ctl_asker;
+
 /* A piece of the bytes to sign; the signature covers the pieces in order. */
 struct ctl_span {
 	const uint8_t *p;
@@ -40,6 +42,7 @@ struct ctl_signer {
 	int etoken;        /* 1: a SAST eToken, records written CTL-client style */
 	char label[128];   /* for messages: key file path or token label */
 	void *impl;        /* owned by the implementation */
+	void *reuse;       /* the key-file signer's contexts, kept between files */
 };
 
 /*
@@ -64,16 +67,27 @@ int ctl_evp_sign(EVP_PKEY *key, struct ctl_err *err, uint8_t *out,
 /*
  * ctl_signer_from_key_file loads an RSA private key (PEM: PKCS#8,
  * encrypted or not, or a traditional key, legacy-encrypted or not; for an
- * encrypted key only, a passphrase is asked on the terminal or read from
- * CTLSIGN_KEY_PASSPHRASE, given to the decryption from our own buffer and
- * wiped after use, as are the decoded key bytes; a wrong one is
- * CTL_E_USAGE) and its certificate (PEM or DER), checks that they match,
+ * encrypted key only, a passphrase is read from CTLSIGN_KEY_PASSPHRASE or
+ * asked through asker (ctl_read_secret; NULL: nobody to ask), given to
+ * the decryption from our own buffer and wiped after use, as are the
+ * decoded key bytes; a wrong one is CTL_E_USAGE) and its certificate (PEM
+ * or DER), checks that they match,
  * and warns through *out_warning (static string or NULL) when the key file
  * is readable by group or others. Returns NULL with err set on failure.
  */
 struct ctl_signer *ctl_signer_from_key_file(struct ctl_err *err,
 					    const char **out_warning,
 					    const char *key_path,
-					    const char *cert_path);
+					    const char *cert_path,
+					    const struct ctl_asker *asker);
+
+/*
+ * ctl_load_private_key loads an RSA private key from key_path under the
+ * rules of ctl_signer_from_key_file (secure heap, passphrase asked only
+ * for an encrypted key and wiped): for a key that decrypts rather than
+ * signs, such as a phone's. The caller releases it with EVP_PKEY_free.
+ */
+EVP_PKEY *ctl_load_private_key(struct ctl_err *err, const char *key_path,
+			       const struct ctl_asker *asker);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * util.c - bounded reads, atomic writes (and the list of their temporary
- * files for a signal handler), wiping and reading secrets.
+ * files for the program's signal handler), wiping secrets and reading
+ * them under one policy. No terminal here: the program asks (ctl_asker).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <termios.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,7 +146,9 @@ out:
 #define TMP_SLOTS 256 /* zero pages until used: 1 MiB of address space */
 #define TMP_SUFFIX ".tmp.XXXXXX"
 
-enum { TMP_FREE, TMP_CLAIMED, TMP_LIVE };
+enum { TMP_FREE, TMP_CLAIMED, TMP_LIVE, TMP_LIVE_DIR };
+
+_Static_assert(sizeof(TMP_SUFFIX) - 1 == CTL_TMP_SUFFIX_LEN, "util.h says the suffix length");
 
 #if ATOMIC_INT_LOCK_FREE != 2
 #error "a signal handler may only read lock-free atomics"
@@ -156,11 +159,58 @@ static struct tmp_slot {
 	char path[PATH_MAX];
 } tmp_slots[TMP_SLOTS];
 
+/*
+ * tmp_rmdir_all removes the directory path and the files in it, from a
+ * signal handler: open, getdents64 (the system call: readdir may
+ * allocate), unlinkat, rmdir; no allocation. Entries removed while the
+ * directory is read may make a pass skip some: it reads again from the
+ * start until a pass finds nothing left to remove.
+ */
+static void tmp_rmdir_all(const char *path)
+{
+	union {
+		char b[4096];
+		unsigned long long align;
+	} u;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	for (int pass = 0; fd >= 0 && pass < 64; pass++) {
+		int removed = 0;
+		long n;
+
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			break;
+		while ((n = syscall(SYS_getdents64, fd, u.b, sizeof(u.b))) > 0) {
+			/* struct linux_dirent64: ino 8, off 8, reclen 2, type 1, name. */
+			for (long off = 0; off + 19 < n;) {
+				unsigned short reclen;
+				const char *name = u.b + off + 19;
+
+				memcpy(&reclen, u.b + off + 16, sizeof(reclen));
+				if (reclen == 0)
+					break;
+				if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+				    unlinkat(fd, name, 0) == 0)
+					removed = 1;
+				off += reclen;
+			}
+		}
+		if (!removed)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)rmdir(path);
+}
+
 void ctl_tmp_unlink_all(void)
 {
 	for (size_t i = 0; i < TMP_SLOTS; i++)
 		if (atomic_load(&tmp_slots[i].state) == TMP_LIVE)
 			(void)unlink(tmp_slots[i].path);
+	for (size_t i = 0; i < TMP_SLOTS; i++)
+		if (atomic_load(&tmp_slots[i].state) == TMP_LIVE_DIR)
+			tmp_rmdir_all(tmp_slots[i].path);
 }
 
 static int tmp_claim(struct ctl_err *err, const char *path)
@@ -194,8 +244,8 @@ static void tmp_remove(int i)
 	}
 }
 
-/* tmp_name publishes a fresh PATH.tmp.XXXXXX in slot i. */
-static void tmp_name(int i, const char *path)
+/* tmp_name publishes a fresh PATH.tmp.XXXXXX in slot i, as live (a state). */
+static void tmp_name(int i, const char *path, int live)
 {
 	static const char chars[] =
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -220,7 +270,7 @@ static void tmp_name(int i, const char *path)
 	for (size_t k = 0; k < sizeof(r); k++)
 		s->path[n + 5 + k] = chars[r[k] % (sizeof(chars) - 1)];
 	s->path[n + 5 + sizeof(r)] = '\0';
-	atomic_store(&s->state, TMP_LIVE);
+	atomic_store(&s->state, live);
 }
 
 /*
@@ -244,7 +294,7 @@ static int tmp_make(struct ctl_err *err, const char *path, const char *link_to,
 	for (int tries = 0; tries < 100; tries++) {
 		int made;
 
-		tmp_name(i, path);
+		tmp_name(i, path, TMP_LIVE);
 		if (link_to == NULL) {
 			fd = open(tmp_slots[i].path, O_WRONLY | O_CREAT | O_EXCL |
 				  O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
@@ -281,6 +331,69 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 1;
+}
+
+int ctl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
+		   const char *name, const struct stat *st, const char *why)
+{
+	unsigned me = (unsigned)geteuid();
+
+	if (st->st_uid != me && st->st_uid != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is owned by uid %u, not by you (uid %u) or "
+				   "root: %s; fix: chown %u %s",
+				   path, obj, (unsigned)st->st_uid, me, why, me, name);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return ctl_err_set(err, CTL_E_USAGE,
+				   "%s: %s is writable by group or others (mode %04o): "
+				   "%s; fix: chmod go-w %s",
+				   path, obj, (unsigned)(st->st_mode & 07777), why, name);
+	return 1;
+}
+
+/* dir_safe: the directory holding file (an absolute or relative name) passes. */
+static int dir_safe(struct ctl_err *err, const char *path, const char *file,
+		    const char *why)
+{
+	char dir[PATH_MAX], obj[PATH_MAX + 32];
+	const char *slash = strrchr(file, '/');
+	struct stat st;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - file) >= sizeof(dir))
+		return ctl_err_set(err, CTL_E_IO, "%s: path too long", path);
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (stat(dir, &st) != 0)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot look at its directory %s: %s",
+				   path, dir, strerror(errno));
+	snprintf(obj, sizeof(obj), "its directory %s", dir);
+	return ctl_owner_safe(err, path, obj, dir, &st, why);
+}
+
+int ctl_program_safe(struct ctl_err *err, const char *path)
+{
+	static const char why[] = "another user could replace what runs as you";
+	char *real = realpath(path, NULL);
+	struct stat st;
+	int ok;
+
+	if (real == NULL)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot resolve: %s", path,
+				   strerror(errno));
+	if (stat(real, &st) != 0)
+		ok = ctl_err_set(err, CTL_E_IO, "%s: cannot look at it: %s", path,
+				 strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		ok = ctl_err_set(err, CTL_E_IO, "%s: not a regular file (%s)", path,
+				 ctl_file_kind(st.st_mode));
+	else
+		ok = ctl_owner_safe(err, path, "the file", real, &st, why) &&
+		     dir_safe(err, path, path, why) &&
+		     (strcmp(real, path) == 0 || dir_safe(err, path, real, why));
+	free(real);
+	return ok;
 }
 
 const char *ctl_file_kind(unsigned mode)
@@ -412,34 +525,43 @@ fail:
 	return 0;
 }
 
-/*
- * The test hook (docs/ctlsign.1 ENVIRONMENT): CTLSIGN_TEST_PAUSE=write:NAME
- * holds a write whose target is named NAME (its last path component)
- * with every temporary file written and nothing renamed: it creates
- * CTLSIGN_TEST_PAUSE_FILE and waits, at most 60 s, until the test
- * removes it. A test signals the process, or changes a target, meanwhile.
- */
-static void test_pause(const struct ctl_out_file *files, size_t n)
-{
-	const char *spec = getenv("CTLSIGN_TEST_PAUSE");
-	const char *file = getenv("CTLSIGN_TEST_PAUSE_FILE");
-	int fd, hit = 0;
+static struct ctl_pause_hook pause_hook;
 
-	if (spec == NULL || file == NULL || strncmp(spec, "write:", 6) != 0)
-		return;
-	for (size_t i = 0; i < n && !hit; i++) {
+void ctl_pause_set_hook(const struct ctl_pause_hook *h)
+{
+	if (h != NULL)
+		pause_hook = *h;
+	else
+		memset(&pause_hook, 0, sizeof(pause_hook));
+}
+
+int ctl_pause_wanted(const char *step, const char *name)
+{
+	return pause_hook.wanted != NULL &&
+	       pause_hook.wanted(pause_hook.ctx, step, name);
+}
+
+void ctl_pause_hold(void)
+{
+	if (pause_hook.hold != NULL)
+		pause_hook.hold(pause_hook.ctx);
+}
+
+/*
+ * The pause point "write" (util.h): a test holds here, every temporary
+ * file written and nothing renamed, to signal the process or change a
+ * target meanwhile. Once per set, at the first file it names.
+ */
+static void write_pause(const struct ctl_out_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(files[i].path, '/');
 
-		hit = strcmp(base != NULL ? base + 1 : files[i].path, spec + 6) == 0;
+		if (ctl_pause_wanted("write", base != NULL ? base + 1 : files[i].path)) {
+			ctl_pause_hold();
+			return;
+		}
 	}
-	if (!hit)
-		return;
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	close(fd);
-	for (int k = 0; k < 600 && access(file, F_OK) == 0; k++)
-		usleep(100 * 1000);
 }
 
 /* Make the renames durable: fsync the directory of path. */
@@ -557,7 +679,7 @@ int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 			goto out;
 		p[i].exists = p[i].bak >= 0;
 	}
-	test_pause(files, n);
+	write_pause(files, n);
 	if (n > 1) {
 		/*
 		 * Every signal that could end the process (SIGUSR1, SIGALRM,
@@ -633,6 +755,58 @@ int ctl_write_atomic(struct ctl_err *err, const char *path,
 	const struct ctl_out_file f = { path, data, len, mode };
 
 	return ctl_write_atomic_set(err, &f, 1);
+}
+
+int ctl_tmp_mkdir(struct ctl_err *err, const char *path, char *out, size_t cap)
+{
+	sigset_t hold, old;
+	int i, made = 0, held;
+
+	if (strlen(path) + sizeof(TMP_SUFFIX) > PATH_MAX ||
+	    strlen(path) + sizeof(TMP_SUFFIX) > cap) {
+		ctl_err_set(err, CTL_E_IO, "%s: path too long", path);
+		return -1;
+	}
+	i = tmp_claim(err, path);
+	if (i < 0)
+		return -1;
+	/*
+	 * Listed only once it is ours: the handler empties a directory, so
+	 * it must never see the name of one that mkdir found already there.
+	 * Meanwhile signals wait, so that no moment has it made but unlisted.
+	 */
+	sigfillset(&hold);
+	sigdelset(&hold, SIGSEGV);
+	sigdelset(&hold, SIGBUS);
+	sigdelset(&hold, SIGFPE);
+	sigdelset(&hold, SIGILL);
+	sigdelset(&hold, SIGABRT);
+	sigdelset(&hold, SIGTRAP);
+	held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
+	for (int tries = 0; tries < 100 && !made; tries++) {
+		tmp_name(i, path, TMP_CLAIMED);
+		made = mkdir(tmp_slots[i].path, 0700) == 0;
+		if (!made && errno != EEXIST)
+			break;
+	}
+	if (made)
+		atomic_store(&tmp_slots[i].state, TMP_LIVE_DIR);
+	if (held)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!made) {
+		ctl_err_set(err, CTL_E_IO, "%s: cannot create a directory beside it: %s",
+			    path, strerror(errno));
+		tmp_release(i);
+		return -1;
+	}
+	memcpy(out, tmp_slots[i].path, strlen(tmp_slots[i].path) + 1);
+	return i;
+}
+
+void ctl_tmp_forget(int slot)
+{
+	if (slot >= 0 && slot < TMP_SLOTS)
+		tmp_release(slot);
 }
 
 int ctl_secret_protect(struct ctl_err *err)
@@ -781,59 +955,15 @@ static void env_remove(const char *name)
 	}
 }
 
-/* The signal that interrupted a secret prompt, re-raised once echo is back. */
-static volatile sig_atomic_t prompt_signal;
-
-static void on_prompt_signal(int sig)
+char *ctl_read_secret(struct ctl_err *err, const struct ctl_asker *asker,
+		      const char *prompt, const char *env_name)
 {
-	prompt_signal = sig;
-}
-
-/*
- * read_line reads one line from fd into buf, NUL-terminated, with its
- * "\n" (so that secret_take applies the one policy to it). Returns its
- * length, -1 on EOF before any byte, -2 if the line does not fit (the
- * rest of it is read and dropped), -3 on an error or a signal. Byte by
- * byte: no stdio buffer keeps a copy of the secret.
- */
-static ssize_t read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	int too_long = 0;
-
-	for (;;) {
-		char c;
-		ssize_t r = read(fd, &c, 1);
-
-		if (r < 0 || prompt_signal != 0)
-			return -3;
-		if (r == 0 && n == 0 && !too_long)
-			return -1;
-		if (r == 0)
-			break;
-		if (n + 1 < cap)
-			buf[n++] = c;
-		else
-			too_long = 1;
-		if (c == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	return too_long ? -2 : (ssize_t)n;
-}
-
-char *ctl_read_secret(struct ctl_err *err, const char *prompt,
-		      const char *env_name)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	const char *env;
-	struct sigaction sa, old_sa[sizeof(sigs) / sizeof(sigs[0])];
-	struct termios old, quiet;
+	/* Room for 1,023 characters and the line end. */
 	char buf[1025];
+	const char *env;
 	char *s = NULL;
-	ssize_t n;
-	size_t len;
-	int fd, echo_off = 0;
+	size_t len = 0;
+	enum ctl_ask_result r;
 
 	if (!ctl_secret_protect(err))
 		return NULL;
@@ -855,58 +985,36 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
 		}
 		return s;
 	}
-	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		ctl_err_set(err, CTL_E_USAGE,
-			    "no terminal to ask for the secret%s%s",
+	r = asker != NULL && asker->ask != NULL ?
+	    asker->ask(asker->ctx, buf, sizeof(buf), &len, prompt) :
+	    CTL_ASK_NO_TERMINAL;
+	if (r == CTL_ASK_OK && len >= sizeof(buf))
+		r = CTL_ASK_TOO_LONG; /* an asker that broke its contract */
+	switch (r) {
+	case CTL_ASK_OK:
+		buf[len] = '\0';
+		if (secret_take(err, buf, &len, "the secret typed")) {
+			s = strdup(buf);
+			if (s == NULL)
+				ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		}
+		break;
+	case CTL_ASK_NO_TERMINAL:
+		ctl_err_set(err, CTL_E_USAGE, "no terminal to ask for the secret%s%s",
 			    env_name ? "; set " : "", env_name ? env_name : "");
-		return NULL;
-	}
-	/*
-	 * Ctrl-C (or a hang-up) while echo is off must not leave the
-	 * administrator's terminal blind: catch the signal, restore the
-	 * terminal, then let the signal do what it would have done.
-	 */
-	prompt_signal = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_prompt_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, &old_sa[i]);
-	if (tcgetattr(fd, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-	}
-	(void)!write(fd, prompt, strlen(prompt));
-	n = read_line(fd, buf, sizeof(buf));
-	if (echo_off)
-		(void)tcsetattr(fd, TCSAFLUSH, &old);
-	(void)!write(fd, "\n", 1);
-	close(fd);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &old_sa[i], NULL);
-	len = n >= 0 ? (size_t)n : 0;
-	if (n >= 0 && secret_take(err, buf, &len, "the secret typed")) {
-		s = strdup(buf);
-		if (s == NULL)
-			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	} else if (n == -2) {
-		/* Room for 1,023 characters and the line end. */
+		break;
+	case CTL_ASK_TOO_LONG:
 		ctl_err_set(err, CTL_E_USAGE, "the secret is longer than %zu characters; nothing was tried",
 			    sizeof(buf) - 2);
-	} else if (n < 0) {
+		break;
+	case CTL_ASK_NOTHING:
 		ctl_err_set(err, CTL_E_USAGE, "no secret entered");
+		break;
+	case CTL_ASK_INTERRUPTED:
+		ctl_err_set(err, CTL_E_USAGE, "interrupted");
+		break;
 	}
 	burn(buf, sizeof(buf));
-	if (prompt_signal != 0) {
-		burn_str(s);
-		raise(prompt_signal);
-		/* Ignored or handled elsewhere: give up on the prompt. */
-		ctl_err_set(err, CTL_E_USAGE, "interrupted");
-		return NULL;
-	}
 	return s;
 }
 

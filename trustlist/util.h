@@ -1,6 +1,7 @@
 /*
  * util.h - files written atomically, files read with a size bound,
- * secrets wiped, and secrets read without echo.
+ * secrets wiped, and secrets read under one policy. No terminal: a
+ * person is asked through the program's struct ctl_asker.
  */
 #ifndef CTLSIGN_UTIL_H
 #define CTLSIGN_UTIL_H
@@ -46,9 +47,9 @@ struct ctl_out_file {
  * was: a rename that fails part way puts back the files already replaced
  * (from hard links to them, or copies where the file system has no hard
  * links, kept until the end). The temporary files are
- * listed for ctl_tmp_unlink_all while they exist; the signals SIGINT,
- * SIGTERM, SIGHUP and SIGQUIT are held in the calling thread while a set
- * of several files is renamed, so that the set is never half replaced.
+ * listed for ctl_tmp_unlink_all while they exist. While a set of several
+ * files is renamed, every signal but the faults is blocked in the calling
+ * thread (a mask, no handler), so that the set is never half replaced.
  */
 int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 			 size_t n);
@@ -59,17 +60,50 @@ int ctl_write_atomic(struct ctl_err *err, const char *path,
 
 /*
  * ctl_tmp_unlink_all removes every temporary file that an atomic write
- * (in any thread) has in flight. Async-signal-safe: it only reads
- * lock-free atomics and calls unlink, for the program's signal handler
+ * (in any thread) has in flight, and every directory of ctl_tmp_mkdir
+ * with what is in it. Async-signal-safe: it only reads lock-free atomics
+ * and calls unlink, open, getdents64, unlinkat and rmdir, for the program's signal handler
  * (the library installs none) before it re-raises the signal.
  */
 void ctl_tmp_unlink_all(void);
+
+/* The atomic writer's temporary names are PATH + this many bytes (".tmp.XXXXXX"). */
+#define CTL_TMP_SUFFIX_LEN 11
+
+/*
+ * ctl_tmp_mkdir makes a new directory PATH.tmp.XXXXXX (mode 0700) beside
+ * path and lists it for ctl_tmp_unlink_all, which removes it and the
+ * files in it, until ctl_tmp_forget. Its name goes to out (cap bytes).
+ * Returns its slot (>= 0), or -1 with err set (CTL_E_IO).
+ */
+int ctl_tmp_mkdir(struct ctl_err *err, const char *path, char *out, size_t cap);
+
+/* ctl_tmp_forget stops listing the directory of slot (renamed or removed); -1 is fine. */
+void ctl_tmp_forget(int slot);
 
 /*
  * ctl_file_kind names the kind of file a stat mode says ("a FIFO", "a
  * directory", "a character device", ...), for messages that refuse it.
  */
 const char *ctl_file_kind(unsigned mode);
+
+/*
+ * ctl_owner_safe: may obj (the file or directory name, as stat'ed in st)
+ * be trusted, as OpenSSH's StrictModes decides: owned by the user or
+ * root and not writable by group or others. The error (CTL_E_USAGE)
+ * names path and obj, says why (what another user could do) and how to
+ * fix it.
+ */
+int ctl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
+		   const char *name, const struct stat *st, const char *why);
+
+/*
+ * ctl_program_safe: may the program or library at path be run or loaded,
+ * by the same rule: it (through symbolic links) is a regular file, and
+ * it and the directory holding it (the one named and the one it
+ * resolves to) pass ctl_owner_safe. The error names path and says why.
+ */
+int ctl_program_safe(struct ctl_err *err, const char *path);
 
 /* burn wipes n bytes in a way the compiler may not optimise away. */
 void burn(void *p, size_t n);
@@ -97,18 +131,42 @@ int ctl_secret_protect(struct ctl_err *err);
  * contains the secret.
  */
 
+/* What came of asking a person for a secret (struct ctl_asker). */
+enum ctl_ask_result {
+	CTL_ASK_OK,          /* buf holds the line typed, its line end kept */
+	CTL_ASK_NO_TERMINAL, /* there is nobody to ask */
+	CTL_ASK_NOTHING,     /* end of input, or a read error, before a line */
+	CTL_ASK_TOO_LONG,    /* the line did not fit; the rest was read and dropped */
+	CTL_ASK_INTERRUPTED, /* a signal came and was re-raised, and did not end us */
+};
+
+/*
+ * struct ctl_asker is how the program asks a person for a secret: the
+ * engine has no terminal. ask shows prompt (printable text), reads one
+ * line into buf (cap bytes, NUL-terminated, its line end kept so that
+ * the one policy applies to it), sets *out_len and says how it went.
+ * buf belongs to the caller, who wipes it; ask keeps no other copy of
+ * what was typed and wipes buf itself before it re-raises a signal.
+ */
+struct ctl_asker {
+	enum ctl_ask_result (*ask)(void *ctx, char *buf, size_t cap,
+				   size_t *out_len, const char *prompt);
+	void *ctx;
+};
+
 /*
  * ctl_read_secret gets a secret (after ctl_secret_protect): from
- * environment variable env_name if set (for CI), else from a no-echo
- * prompt on /dev/tty. A variable is taken once, even when refused: it is
- * removed from environ[] and from the process's environment block (what
- * /proc/PID/environ shows), its bytes wiped; a getenv() result kept
- * across this call may then point elsewhere. Returns a malloc'd string
- * to be released with burn_str, or NULL with err set (CTL_E_USAGE when
- * there is no terminal and no variable, or the secret is refused).
+ * environment variable env_name if set (for CI), else from asker (the
+ * program's no-echo prompt; NULL: nobody to ask). A variable is taken
+ * once, even when refused: it is removed from environ[] and from the
+ * process's environment block (what /proc/PID/environ shows), its bytes
+ * wiped; a getenv() result kept across this call may then point
+ * elsewhere. Returns a malloc'd string to be released with burn_str, or
+ * NULL with err set (CTL_E_USAGE when there is nobody to ask and no
+ * variable, or the secret is refused, too long, not given or interrupted).
  */
-char *ctl_read_secret(struct ctl_err *err, const char *prompt,
-		      const char *env_name);
+char *ctl_read_secret(struct ctl_err *err, const struct ctl_asker *asker,
+		      const char *prompt, const char *env_name);
 
 /*
  * ctl_read_secret_file reads a secret (after ctl_secret_protect) from
@@ -119,6 +177,33 @@ char *ctl_read_secret(struct ctl_err *err, const char *prompt,
  * attempts), read into a buffer that is wiped. Release with burn_str.
  */
 char *ctl_read_secret_file(struct ctl_err *err, const char *path);
+
+/*
+ * Pause points, for tests only. Code names a point where a test may hold
+ * the process, by a step and a name: "write" and the base name of a
+ * file that an atomic write is about to rename into place (every
+ * temporary file written, nothing renamed), "upload" or "commit" and a
+ * node's name in a cluster distribution (docs/cluster.md "Testing").
+ * ctl_pause_wanted asks whether a hold is wanted there, ctl_pause_hold
+ * holds. Without a hook both do nothing, and only test builds install
+ * one: ctlsign-testhooks (ctlsign/testhooks.c, CTLSIGN_TEST_HOOKS) and
+ * unit tests; the release programs never call ctl_pause_set_hook.
+ */
+struct ctl_pause_hook {
+	int (*wanted)(void *ctx, const char *step, const char *name);
+	void (*hold)(void *ctx);  /* returns when the test lets go */
+	void *ctx;
+};
+
+/*
+ * ctl_pause_set_hook installs *h (copied; NULL: none), before any thread
+ * that may reach a pause point starts.
+ */
+void ctl_pause_set_hook(const struct ctl_pause_hook *h);
+/* ctl_pause_wanted: does the hook want a hold at step for name? */
+int ctl_pause_wanted(const char *step, const char *name);
+/* ctl_pause_hold holds as the hook says; nothing without a hook. */
+void ctl_pause_hold(void);
 
 /* ctl_hex writes n bytes as lower-case hex with sep between (0: none). */
 void ctl_hex(char *out, const uint8_t *p, size_t n, char sep, int upper);

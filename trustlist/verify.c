@@ -25,6 +25,9 @@
 
 /* A certificate parsed once, with the facts records are checked against. */
 struct key_entry {
+	struct key_entry *chain;            /* the next in its bucket */
+	struct key_entry *newer, *older;    /* the cache's use order */
+	uint64_t hash;
 	uint8_t *der;
 	size_t der_len;
 	X509 *cert;
@@ -41,15 +44,28 @@ struct key_entry {
 	EVP_PKEY_CTX *vctx;
 };
 
-#define KEY_CACHE_SIZE 64
+/*
+ * The cache is a hash table of certificates by their DER bytes, least
+ * recently used out first. The old one was 64 slots, first in first out:
+ * a CTL of more than 64 certificates evicted each before its next use
+ * and parsed every certificate of every file again (~100 us each under
+ * OpenSSL 3.0), so a 201-record CTL cost 130 times a 51-record one per
+ * record. KEY_CACHE_MAX is more distinct certificates than any cluster
+ * has (a CTL holds at most a few hundred records) and bounds the memory
+ * (~5 KB an entry: ~5 MB) however many files or hostile certificates
+ * come through.
+ */
+#define KEY_CACHE_MAX 1024
+#define KEY_CACHE_BUCKETS 1024 /* a power of two */
 
 /*
  * A cache belongs to one thread at a time: lookups fill slots and the
  * verify contexts and digests in it are used without locking.
  */
 struct ctl_key_cache {
-	struct key_entry e[KEY_CACHE_SIZE];
-	size_t next; /* round-robin victim */
+	struct key_entry **bucket; /* KEY_CACHE_BUCKETS, on first insert */
+	size_t count;
+	struct key_entry *newest, *oldest;
 	EVP_MD *md[DIGEST_SHA512 + 1]; /* fetched once, by digest code */
 	EVP_MD_CTX *mdctx;             /* reused for every file's hash */
 };
@@ -71,14 +87,39 @@ static void key_entry_cleanup(struct key_entry *e)
 
 void ctl_key_cache_free(struct ctl_key_cache *c)
 {
+	struct key_entry *e, *next;
+
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
-		key_entry_cleanup(&c->e[i]);
+	for (e = c->newest; e != NULL; e = next) {
+		next = e->older;
+		key_entry_cleanup(e);
+		free(e);
+	}
+	free(c->bucket);
 	for (size_t i = 0; i < sizeof(c->md) / sizeof(c->md[0]); i++)
 		EVP_MD_free(c->md[i]);
 	EVP_MD_CTX_free(c->mdctx);
 	free(c);
+}
+
+/*
+ * der_hash: FNV-1a over the length and the last 32 bytes, which are the
+ * certificate's own signature: distinct certificates differ there, and
+ * hashing 32 bytes instead of ~1 KB keeps a lookup far below a record's
+ * other costs. Certificates made to collide only lengthen one chain;
+ * every hit is confirmed by comparing all the bytes.
+ */
+static uint64_t der_hash(const uint8_t *der, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t from = n > 32 ? n - 32 : 0;
+
+	for (size_t i = 0; i < sizeof(n); i++)
+		h = (h ^ ((n >> (8 * i)) & 0xff)) * 0x100000001b3u;
+	for (size_t i = from; i < n; i++)
+		h = (h ^ der[i]) * 0x100000001b3u;
+	return h;
 }
 
 static int key_entry_init(struct key_entry *e, const uint8_t *der, size_t n)
@@ -106,28 +147,88 @@ fail:
 	return 0;
 }
 
-/* find returns the cache's entry for der, or NULL. */
-static struct key_entry *find(struct ctl_key_cache *c, const uint8_t *der,
-			      size_t n)
+static void unlink_use(struct ctl_key_cache *c, struct key_entry *e)
 {
-	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
-		struct key_entry *e = &c->e[i];
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
 
-		if (e->der_len == n && e->der != NULL &&
-		    memcmp(e->der, der, n) == 0)
+static void link_newest(struct ctl_key_cache *c, struct key_entry *e)
+{
+	e->older = c->newest;
+	e->newer = NULL;
+	if (c->newest != NULL)
+		c->newest->newer = e;
+	c->newest = e;
+	if (c->oldest == NULL)
+		c->oldest = e;
+}
+
+/* find returns the cache's entry for der (now the newest), or NULL. */
+static struct key_entry *find(struct ctl_key_cache *c, const uint8_t *der,
+			      size_t n, uint64_t h)
+{
+	struct key_entry *e;
+
+	if (c->bucket == NULL)
+		return NULL;
+	for (e = c->bucket[h & (KEY_CACHE_BUCKETS - 1)]; e != NULL; e = e->chain) {
+		if (e->hash == h && e->der_len == n && memcmp(e->der, der, n) == 0) {
+			unlink_use(c, e);
+			link_newest(c, e);
 			return e;
+		}
 	}
 	return NULL;
 }
 
-/* victim empties the next slot, round robin, and returns it. */
-static struct key_entry *victim(struct ctl_key_cache *c)
+/* evict drops the least recently used entry. */
+static void evict(struct ctl_key_cache *c)
 {
-	struct key_entry *slot = &c->e[c->next];
+	struct key_entry *e = c->oldest, **pp;
 
-	key_entry_cleanup(slot);
-	c->next = (c->next + 1) % KEY_CACHE_SIZE;
-	return slot;
+	if (e == NULL)
+		return;
+	for (pp = &c->bucket[e->hash & (KEY_CACHE_BUCKETS - 1)]; *pp != e;
+	     pp = &(*pp)->chain)
+		;
+	*pp = e->chain;
+	unlink_use(c, e);
+	key_entry_cleanup(e);
+	free(e);
+	c->count--;
+}
+
+/*
+ * insert takes e (heap, filled, der set) into the cache as its newest
+ * entry, first making room; on failure e is freed and 0 returned.
+ */
+static int insert(struct ctl_key_cache *c, struct key_entry *e)
+{
+	struct key_entry **b;
+
+	if (c->bucket == NULL &&
+	    (c->bucket = calloc(KEY_CACHE_BUCKETS, sizeof(*c->bucket))) == NULL) {
+		key_entry_cleanup(e);
+		free(e);
+		return 0;
+	}
+	while (c->count >= KEY_CACHE_MAX)
+		evict(c);
+	e->hash = der_hash(e->der, e->der_len);
+	b = &c->bucket[e->hash & (KEY_CACHE_BUCKETS - 1)];
+	e->chain = *b;
+	*b = e;
+	link_newest(c, e);
+	c->count++;
+	return 1;
 }
 
 int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
@@ -140,11 +241,14 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 		ERR_clear_error();
 		return 0;
 	}
-	if (find(c, der, (size_t)n) != NULL) {
+	if (find(c, der, (size_t)n, der_hash(der, (size_t)n)) != NULL) {
 		OPENSSL_free(der);
 		return 1;
 	}
-	e = victim(c);
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		OPENSSL_free(der);
+		return 0;
+	}
 	e->serial_len = ctl_serial_bytes(cert, e->serial);
 	e->pub_len = ctl_pubkey_bytes(cert, &e->pub);
 	e->issuer = ctl_name_render(X509_get_issuer_name(cert));
@@ -155,6 +259,7 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 		OPENSSL_free(der);
 		ERR_clear_error();
 		key_entry_cleanup(e);
+		free(e);
 		return 0;
 	}
 	e->cert = cert;
@@ -162,26 +267,40 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 	memcpy(e->der, der, (size_t)n);
 	e->der_len = (size_t)n;
 	OPENSSL_free(der);
-	return 1;
+	return insert(c, e);
 }
 
 /*
  * Looks der up in the cache (or parses into tmp without one). Returns the
- * entry, or NULL if the certificate does not parse.
+ * entry, or NULL if the certificate does not parse. A cached entry stays
+ * valid until the next lookup in the same cache.
  */
 static const struct key_entry *get_key(struct ctl_key_cache *c,
 				       struct key_entry *tmp,
 				       const uint8_t *der, size_t n)
 {
-	struct key_entry *slot;
+	struct key_entry *e;
 
 	if (c == NULL)
 		return key_entry_init(tmp, der, n) ? tmp : NULL;
-	slot = find(c, der, n);
-	if (slot != NULL)
-		return slot;
-	slot = victim(c);
-	return key_entry_init(slot, der, n) ? slot : NULL;
+	e = find(c, der, n, der_hash(der, n));
+	if (e != NULL)
+		return e;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return NULL;
+	if (!key_entry_init(e, der, n)) {
+		free(e);
+		return NULL;
+	}
+	return insert(c, e) ? e : NULL;
+}
+
+const X509 *ctl_key_cache_cert(struct ctl_key_cache *c, const uint8_t *der,
+			       size_t n)
+{
+	const struct key_entry *e = c != NULL ? get_key(c, NULL, der, n) : NULL;
+
+	return e != NULL ? e->cert : NULL;
 }
 
 static int field_eq(const struct ctl_field *a, const struct ctl_field *b)

@@ -49,13 +49,14 @@ no_tmp "$T/old" "second target a symlink"
 rm "$T/old/$second"
 
 # A rename that fails part way: every temporary file is written (the test
-# hook holds the export there), then the second target becomes a
+# build ctlsign-testhooks holds the export there), then the second target becomes a
 # non-empty directory; the first file, already renamed into place, must
 # be put back as it was.
 echo old2 >"$T/old/$second"
 rm -f "$T/pause"
 CTLSIGN_TEST_PAUSE=write:$second CTLSIGN_TEST_PAUSE_FILE=$T/pause \
-	notty "$BIN" tokens export --out "$T/old" >"$T/out" 2>"$T/err" &
+	notty "$(dirname "$BIN")/ctlsign-testhooks" tokens export --out "$T/old" \
+	>"$T/out" 2>"$T/err" &
 pid=$!
 k=0
 while [ ! -e "$T/pause" ] && kill -0 "$pid" 2>/dev/null && [ $k -lt 300 ]; do

@@ -20,14 +20,17 @@ build() {
 }
 
 # A signal while the temporary file is written and not yet renamed (the
-# test hook CTLSIGN_TEST_PAUSE=write:NAME holds the write there, see
-# docs/ctlsign.1): the process dies of that signal, the temporary file is
-# gone, the old file is untouched. env --default-signal: a background job
-# of a script starts with SIGINT ignored, and an ignored signal stays so.
+# test build ctlsign-testhooks holds the write there when told
+# CTLSIGN_TEST_PAUSE=write:NAME, see docs/ctlsign.1): the process dies of
+# that signal, the temporary file is gone, the old file is untouched.
+# env --default-signal: a background job of a script starts with SIGINT
+# ignored, and an ignored signal stays so.
+HBIN=$(dirname "$BIN")/ctlsign-testhooks
+[ -x "$HBIN" ] || fail "no test build $HBIN"
 for sig in TERM INT HUP USR1 ALRM; do
 	rm -f "$T/pause"
 	CTLSIGN_TEST_PAUSE=write:CTLFile.tlv CTLSIGN_TEST_PAUSE_FILE=$T/pause \
-		env --default-signal=INT "$BIN" build -q -o "$out" \
+		env --default-signal=INT "$HBIN" build -q -o "$out" \
 		--timestamp 1500000000 $sign --ccm-tftp "$DATA/pub.pem" \
 		>"$T/out" 2>"$T/err" &
 	pid=$!
