@@ -43,7 +43,8 @@ struct cl_config {
 	char *path;            /* the file it was read from */
 	char *known_hosts;     /* absolute or relative to the config's directory */
 	int jobs;              /* worker threads, 1..64 */
-	int timeout;           /* seconds per connection / read */
+	int timeout;           /* seconds: connection, silence of any read */
+	int cmd_timeout;       /* seconds a CLI or exec command may run in all */
 	struct cl_node *nodes;
 	size_t nnodes;
 };
@@ -99,6 +100,8 @@ int cl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
  */
 int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real);
 
+struct cl_sum;
+
 /* What a run may do besides the operation itself. */
 struct cl_opts {
 	const char *known_hosts;  /* overrides the config's; NULL: keep */
@@ -114,6 +117,17 @@ struct cl_opts {
 	/* progress(arg, node, what): called from worker threads, serialised. */
 	void (*progress)(void *arg, const char *node, const char *what);
 	void *progress_arg;
+	/*
+	 * manual(arg, node, name, want): distribute cannot write node (a
+	 * CUCM node: a CLI, no sftp_user); a person must put the file there
+	 * (docs/cluster.md "Nodes ctlsign cannot write"). Called once per
+	 * such node, from the calling thread, before waiting. NULL: none.
+	 */
+	void (*manual)(void *arg, const struct cl_node *node, const char *name,
+		       const struct cl_sum *want);
+	void *manual_arg;
+	/* manual_wait: seconds to wait for those nodes to serve the file; 0: do not wait. */
+	int manual_wait;
 };
 
 /* Checksums of one file as a phone or `show ctl` sees them. */
@@ -138,6 +152,7 @@ struct cl_status {
 	char signer_name[256]; /* as the served file has it: raw, unsanitized */
 	int problem;           /* SSH, CLI or TFTP failed (not: file invalid) */
 	char error[512];       /* first problem, "" if none; raw as signer_name */
+	enum ctl_err_kind error_kind; /* its kind */
 };
 
 /*
@@ -161,6 +176,7 @@ enum cl_dist_state {
 	CL_DIST_ABORTED,     /* another node failed before the switch: old file kept */
 	CL_DIST_ROLLED_BACK, /* was switched, then restored to the old file */
 	CL_DIST_FAILED,      /* this node failed; see error */
+	CL_DIST_MANUAL,      /* no write path: waits for a person's step (nothing switched) */
 };
 
 struct cl_dist {
@@ -173,6 +189,8 @@ struct cl_dist {
 	char backup[256];        /* backup file name beside the target, "" none */
 	char leftover[256];      /* a temporary file we could not remove, "" none */
 	char error[512];
+	enum ctl_err_kind error_kind; /* of error */
+	int manual;              /* no write path: a person puts the file there */
 };
 
 /*
@@ -183,6 +201,12 @@ struct cl_dist {
  * by an atomic rename; a failure anywhere rolls the switched nodes back.
  * After the switch each node's TFTP service must serve the new bytes.
  * dry_run stops after reading the old files. out[i] describes node i.
+ * A node with a CLI and no sftp_user cannot be written: its old file is
+ * read over TFTP, opts->manual is told, and unless opts->manual_wait
+ * allows waiting for a person, nothing is switched anywhere (its state
+ * is CL_DIST_MANUAL, err kind CTL_K_MANUAL). Waiting, ctlsign polls its
+ * TFTP service until it serves the new bytes, then switches the others;
+ * past the wait it fails (named) and nothing else is switched.
  * Returns 1 when every node serves the new file; 0 with err set.
  */
 int cl_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
@@ -209,6 +233,7 @@ int cl_update_ctl(const struct cl_config *cfg, const struct cl_opts *opts,
 struct cl_certs {
 	int fetched;           /* certificates written */
 	char error[512];
+	enum ctl_err_kind error_kind; /* of error */
 };
 
 /*
@@ -219,6 +244,37 @@ struct cl_certs {
  */
 int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
 		   struct ctl_err *err, struct cl_certs *out, const char *dir);
+
+/*
+ * cl_fetch_trust reads the trust store of the publisher's CLI (`show
+ * cert list trust`, then `show cert trust UNIT/NAME.pem` for each) and
+ * writes every certificate, checked to parse, as PEM to
+ * dir/UNIT__NAME.pem (one flat directory), all or nothing. A listed name
+ * that is not a plain UNIT/NAME.pem (a '/', "..", a space or control
+ * character in a part) refuses the whole store. *out_n gets the number
+ * written; *out_node the node's name (borrowed from cfg).
+ */
+int cl_fetch_trust(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, const char *dir, size_t *out_n,
+		   const char **out_node);
+
+/* Per node result of cl_delete_file. */
+struct cl_delete {
+	int skipped;           /* no CLI */
+	int done;              /* the command ran and deleted what it found */
+	int found, deleted;    /* "files: found = N, deleted = M" */
+	char error[512];
+	enum ctl_err_kind error_kind;
+};
+
+/*
+ * cl_delete_file runs `file delete tftp NAME` on every node with a CLI,
+ * answering its confirmation (shared/seeds/002), and, with
+ * restart_tftp, restarts Cisco Tftp there. out[i] per node.
+ */
+int cl_delete_file(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, struct cl_delete *out, const char *name,
+		   int restart_tftp);
 
 /* cl_global_init / cl_global_cleanup: libssh and libcurl, once per process. */
 int cl_global_init(struct ctl_err *err);

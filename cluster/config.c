@@ -32,7 +32,7 @@ struct parse_ctx {
 	struct node_raw defaults;
 	struct node_raw *nodes;
 	size_t nnodes;
-	char *known_hosts, *jobs, *timeout;
+	char *known_hosts, *jobs, *timeout, *cmd_timeout;
 	char last[80];          /* the section of the previous entry */
 	char msg[256];
 };
@@ -142,6 +142,8 @@ static int on_entry(void *user, const char *section, const char *key,
 			return set_once(ctx, &ctx->jobs, key, value);
 		if (strcmp(key, "timeout") == 0)
 			return set_once(ctx, &ctx->timeout, key, value);
+		if (strcmp(key, "command_timeout") == 0)
+			return set_once(ctx, &ctx->cmd_timeout, key, value);
 		r = &ctx->defaults;
 	} else if (strncmp(section, "node ", 5) == 0) {
 		if (!name_ok(section + 5)) {
@@ -349,22 +351,11 @@ static int check_text(struct ctl_err *err, const char *path, const char *text,
 	return 1;
 }
 
+/* One rule for every file trusted by owner and mode: the engine's. */
 int cl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
 		  const char *name, const struct stat *st, const char *why)
 {
-	unsigned me = (unsigned)geteuid();
-
-	if (st->st_uid != me && st->st_uid != 0)
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "%s: %s is owned by uid %u, not by you (uid %u) or "
-				   "root: %s; fix: chown %u %s",
-				   path, obj, (unsigned)st->st_uid, me, why, me, name);
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "%s: %s is writable by group or others (mode %04o): "
-				   "%s; fix: chmod go-w %s",
-				   path, obj, (unsigned)(st->st_mode & 07777), why, name);
-	return 1;
+	return ctl_owner_safe(err, path, obj, name, st, why);
 }
 
 /*
@@ -468,10 +459,15 @@ int cl_config_parse_buffer(struct cl_config *out, struct ctl_err *err,
 				   ctx.known_hosts : "known_hosts");
 	out->jobs = 8;
 	out->timeout = 10;
+	/* Generous: a CallManager restart takes minutes, printing as it goes. */
+	out->cmd_timeout = 1800;
 	if ((ctx.jobs != NULL && !parse_int(ctx.jobs, 1, 64, &out->jobs)) ||
-	    (ctx.timeout != NULL && !parse_int(ctx.timeout, 1, 3600, &out->timeout))) {
+	    (ctx.timeout != NULL && !parse_int(ctx.timeout, 1, 3600, &out->timeout)) ||
+	    (ctx.cmd_timeout != NULL &&
+	     !parse_int(ctx.cmd_timeout, 1, 86400, &out->cmd_timeout))) {
 		ctl_err_set(err, CTL_E_USAGE,
-			    "%s: jobs must be 1..64 and timeout 1..3600 seconds", path);
+			    "%s: jobs must be 1..64, timeout 1..3600 seconds and "
+			    "command_timeout 1..86400 seconds", path);
 		goto done;
 	}
 	out->nodes = calloc(ctx.nnodes, sizeof(*out->nodes));
@@ -495,6 +491,7 @@ done:
 	free(ctx.known_hosts);
 	free(ctx.jobs);
 	free(ctx.timeout);
+	free(ctx.cmd_timeout);
 	if (!ok)
 		cl_config_cleanup(out);
 	return ok;

@@ -20,7 +20,8 @@ struct cl_sess {
 	ssh_session ssh;
 	sftp_session sftp;
 	const struct cl_node *node;
-	int timeout;         /* seconds */
+	int timeout;         /* seconds of silence a read may cost */
+	int cmd_timeout;     /* seconds a CLI or exec command may run in all */
 	int hostkey_ok;
 	/*
 	 * The watchdog (ssh.c): libssh 0.10's SFTP calls wait for their
@@ -116,18 +117,32 @@ struct cl_cli {
 	struct cl_sess *sess;
 };
 /*
- * cl_cli_open opens an interactive shell with a wide pty on s and waits
- * for the first `admin:` prompt (timeout: the session's). Release with
- * cl_cli_close; s must outlive cli.
+ * A confirmation a command may ask, and what to type. question is the
+ * exact text of its last line(s), '\n' between lines (blank lines and
+ * trailing blanks do not count); answer is sent as is (with its '\n').
+ */
+struct cl_confirm {
+	const char *question;
+	const char *answer;
+};
+/*
+ * cl_cli_open opens an interactive shell with a wide, tall pty on s,
+ * waits through the login banner for the first `admin:` prompt, and
+ * turns pagination off for the session. Release with cl_cli_close; s
+ * must outlive cli.
  */
 int cl_cli_open(struct cl_cli *cli, struct ctl_err *err, struct cl_sess *s);
 /*
- * cl_cli_run sends cmd, answers `(y/n):` confirmations with yes, and
- * returns what the CLI printed before its next prompt (malloc'd, '\r'
- * removed, the echoed command line dropped).
+ * cl_cli_run sends cmd and returns what the CLI printed before its next
+ * prompt (malloc'd, '\r' and terminal escapes removed, the echoed
+ * command line dropped). A pager is paged through; the confirmations in
+ * confirm[] (nconfirm of them) are answered; any other question stops
+ * the command (CTL_K_PROMPT, the question in the message) once the CLI
+ * has been silent for the timeout. Silence longer than the timeout is
+ * CTL_K_TIMEOUT, and so is a command still running after cmd_timeout.
  */
 int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
-	       char **out);
+	       const struct cl_confirm *confirm, size_t nconfirm, char **out);
 /* cl_cli_close closes the shell channel; a closed or zeroed cli is fine. */
 void cl_cli_close(struct cl_cli *cli);
 

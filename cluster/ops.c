@@ -5,7 +5,10 @@
  * by one thread at a time.
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <libssh/callbacks.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -114,10 +117,29 @@ static int jobs_of(const struct cl_config *cfg, const struct cl_opts *o)
 	return o->jobs > 0 ? o->jobs : cfg->jobs;
 }
 
-static void copy_msg(char *dst, size_t cap, const struct ctl_err *err)
+static void copy_msg(char *dst, size_t cap, enum ctl_err_kind *kind,
+		     const struct ctl_err *err)
 {
 	snprintf(dst, cap, "%s", err->msg);
+	*kind = err->kind;
 }
+
+/*
+ * The confirmations ctlsign answers, word for word as the CLI asks them
+ * (shared/seeds/002; non-secure mode: Cisco's "CUCM Cluster Changed from
+ * Mixed Mode to Non Secure Mode" configuration example). Nothing else is
+ * ever answered.
+ */
+static const struct cl_confirm confirm_mixed[] = {
+	{ "This operation sets the cluster to Mixed mode. Do you want to continue? (y/n):", "y\n" },
+};
+static const struct cl_confirm confirm_nonsecure[] = {
+	{ "This operation will set the cluster to non secure mode. Do you want to continue? (y/n):", "y\n" },
+};
+static const struct cl_confirm confirm_update[] = {
+	{ "This operation updates the CTLFile. Do you want to continue? (y/n):", "y\n" },
+};
+#define NCONFIRM(a) (sizeof(a) / sizeof((a)[0]))
 
 char *cl_join_path(const char *dir, const char *name)
 {
@@ -156,12 +178,12 @@ static int cli_mode(struct cl_cli *cli, struct ctl_err *err, int *out_mode)
 {
 	char *out = NULL;
 
-	if (!cl_cli_run(cli, err, sql_mode, &out))
+	if (!cl_cli_run(cli, err, sql_mode, NULL, 0, &out))
 		return 0;
 	*out_mode = parse_mode(out);
 	free(out);
 	if (*out_mode < 0)
-		return ctl_err_set(err, CTL_E_REMOTE,
+		return ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
 				   "node %s: no ClusterSecurityMode in the CLI's answer",
 				   cli->sess->node->name);
 	return 1;
@@ -223,14 +245,14 @@ static void status_one(void *arg, size_t i)
 			progress(c->opts, n, "asking the CLI for the security mode");
 			if (!cl_cli_open(&cli, &err, &s) ||
 			    !cli_mode(&cli, &err, &st->mode)) {
-				copy_msg(st->error, sizeof(st->error), &err);
+				copy_msg(st->error, sizeof(st->error), &st->error_kind, &err);
 				st->problem = 1;
 			}
 			cl_cli_close(&cli);
 		}
 	} else {
 		st->reachable = s.ssh != NULL && ssh_is_connected(s.ssh);
-		copy_msg(st->error, sizeof(st->error), &err);
+		copy_msg(st->error, sizeof(st->error), &st->error_kind, &err);
 		st->problem = 1;
 	}
 	st->hostkey_ok = s.hostkey_ok;
@@ -246,9 +268,12 @@ static void status_one(void *arg, size_t i)
 		}
 	} else {
 		st->problem = 1;
-		if (st->error[0] == '\0')
+		/* The kind goes with the message it classifies, never with another's. */
+		if (st->error[0] == '\0') {
 			snprintf(st->error, sizeof(st->error), "node %.40s: %.450s",
 				 n->name, err.msg);
+			st->error_kind = err.kind;
+		}
 	}
 	free(data);
 	progress(c->opts, n, "done");
@@ -297,6 +322,7 @@ struct node_work {
 	int had_old;
 	char *target, *tmp, *backup;
 	int prepared, switched, failed;
+	int manual;          /* no write path (docs/cluster.md): a person's step */
 };
 
 struct dist_ctx {
@@ -309,6 +335,7 @@ struct dist_ctx {
 	size_t len;
 	struct cl_sum new_sum;
 	int dry_run, restart;
+	int waited;          /* sessions sat idle while a person did a step */
 	char stamp[32];
 };
 
@@ -317,37 +344,25 @@ static void node_fail(struct dist_ctx *c, size_t i, const struct ctl_err *err)
 	c->w[i].failed = 1;
 	c->out[i].state = CL_DIST_FAILED;
 	if (c->out[i].error[0] == '\0')
-		copy_msg(c->out[i].error, sizeof(c->out[i].error), err);
+		copy_msg(c->out[i].error, sizeof(c->out[i].error), &c->out[i].error_kind, err);
 }
 
 /*
- * The test hook (docs/cluster.md "Testing"): CTLSIGN_TEST_PAUSE=STEP:NODE
- * makes the worker for NODE create CTLSIGN_TEST_PAUSE_FILE at STEP
- * ("upload": half the temporary file written; "commit": just before the
- * rename) and wait, at most 60 s, until the test removes it. A test
- * kills the node's sshd meanwhile: a connection cut at a chosen point.
+ * The pause points "upload" (half the temporary file written) and
+ * "commit" (just before the rename) for NODE (trustlist/util.h,
+ * docs/cluster.md "Testing"): a test build holds there while the test
+ * kills the node's sshd, a connection cut at a chosen point. The release
+ * program installs no hook, and these do nothing.
  */
 static int test_pause_wanted(const char *step, const char *node)
 {
-	const char *spec = getenv("CTLSIGN_TEST_PAUSE");
-	size_t sl = strlen(step);
-
-	return spec != NULL && strncmp(spec, step, sl) == 0 && spec[sl] == ':' &&
-	       strcmp(spec + sl + 1, node) == 0 &&
-	       getenv("CTLSIGN_TEST_PAUSE_FILE") != NULL;
+	return ctl_pause_wanted(step, node);
 }
 
 static void test_pause(void *arg)
 {
-	const char *file = getenv("CTLSIGN_TEST_PAUSE_FILE");
-	FILE *f;
-
 	(void)arg;
-	if (file == NULL || (f = fopen(file, "w")) == NULL)
-		return;
-	fclose(f);
-	for (int k = 0; k < 600 && access(file, F_OK) == 0; k++)
-		usleep(100 * 1000);
+	ctl_pause_hold();
 }
 
 static int same_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -380,7 +395,7 @@ static int put_checked(struct dist_ctx *c, size_t i, struct ctl_err *err,
 	free(back);
 	if (!ok) {
 		cl_sftp_unlink(s, err, path);
-		return ctl_err_set(err, CTL_E_REMOTE,
+		return ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
 				   "node %s: %s reads back different from what was sent",
 				   c->cfg->nodes[i].name, path);
 	}
@@ -413,6 +428,38 @@ static int pick_backup_name(struct dist_ctx *c, size_t i, struct ctl_err *err)
 			   c->cfg->nodes[i].name, c->name, c->stamp);
 }
 
+/*
+ * prepare_manual: a CUCM node has no account that can write its TFTP
+ * directory, and the CTL Provider protocol is not documented: ctlsign
+ * only reads what it serves now (TFTP), and a person puts the file there.
+ */
+static void prepare_manual(struct dist_ctx *c, size_t i)
+{
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct node_work *w = &c->w[i];
+	struct cl_dist *d = &c->out[i];
+	struct ctl_err err;
+	int missing = 0;
+
+	ctl_err_init(&err);
+	w->manual = d->manual = 1;
+	progress(c->opts, n, "no write path: reading what it serves");
+	if (!cl_tftp_get(&err, n->tftp_host, n->tftp_port, c->name, c->cfg->timeout,
+			 &w->old, &w->old_len, &missing)) {
+		ctl_err_prefix(&err, "node %s: TFTP read", n->name);
+		node_fail(c, i, &err);
+		return;
+	}
+	w->had_old = !missing;
+	if (w->had_old)
+		cl_sum_of(&d->old_sum, w->old, w->old_len);
+	w->prepared = 1;
+	if (w->had_old && same_bytes(w->old, w->old_len, c->data, c->len))
+		d->state = CL_DIST_UNCHANGED;
+	else
+		d->state = CL_DIST_MANUAL;
+}
+
 static void prepare_one(void *arg, size_t i)
 {
 	struct dist_ctx *c = arg;
@@ -425,9 +472,8 @@ static void prepare_one(void *arg, size_t i)
 
 	ctl_err_init(&err);
 	if (n->sftp_user == NULL) {
-		ctl_err_set(&err, CTL_E_USAGE, "node %s: no sftp_user to write %s with",
-			    n->name, n->tftp_root);
-		goto fail;
+		prepare_manual(c, i);
+		return;
 	}
 	snprintf(suffix, sizeof(suffix), ".tmp.ctlsign.%ld", (long)getpid());
 	w->target = cl_join_path(n->tftp_root, c->name);
@@ -511,7 +557,7 @@ static void abort_one(void *arg, size_t i)
 	struct ctl_err err;
 
 	ctl_err_init(&err);
-	if (!w->prepared || c->out[i].state == CL_DIST_UNCHANGED)
+	if (!w->prepared || w->manual || c->out[i].state == CL_DIST_UNCHANGED)
 		return;
 	/* Nothing was switched anywhere: the backup is not needed either. */
 	if (!cl_sftp_unlink(&w->sess, &err, w->tmp))
@@ -530,8 +576,36 @@ static void commit_one(void *arg, size_t i)
 	struct ctl_err err;
 
 	ctl_err_init(&err);
-	if (c->out[i].state == CL_DIST_UNCHANGED)
+	if (c->out[i].state == CL_DIST_UNCHANGED || w->manual)
 		return;
+	/*
+	 * After waiting for a person its connection sat idle, maybe for
+	 * minutes, and may be gone: one look (a dead one costs the timeout),
+	 * then a new connection, on which the temporary file must still be.
+	 */
+	if (c->waited) {
+		struct ctl_err ignore;
+
+		ctl_err_init(&ignore);
+		if (cl_sftp_exists(&w->sess, &ignore, w->tmp) != 1) {
+			progress(c->opts, n, "reconnecting after the wait");
+			cl_sess_close(&w->sess);
+			if (!cl_sess_open(&w->sess, &err, c->cfg, c->opts, n, n->sftp_user) ||
+			    !cl_sftp_start(&w->sess, &err)) {
+				snprintf(c->out[i].leftover, sizeof(c->out[i].leftover),
+					 "%s (maybe)", w->tmp);
+				node_fail(c, i, &err);
+				return;
+			}
+			if (cl_sftp_exists(&w->sess, &err, w->tmp) != 1) {
+				ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+					     "node %s: its temporary file %s is gone", n->name,
+					     w->tmp);
+				node_fail(c, i, &err);
+				return;
+			}
+		}
+	}
 	if (test_pause_wanted("commit", n->name))
 		test_pause(NULL);
 	progress(c->opts, n, "switching");
@@ -578,16 +652,16 @@ static int restart_node(struct dist_ctx *c, size_t i, struct ctl_err *err)
 		goto done;
 	if (n->restart == CL_RESTART_CLI) {
 		ok = cl_cli_open(&cli, err, &s) &&
-		     cl_cli_run(&cli, err, "utils service restart Cisco Tftp", &out);
+		     cl_cli_run(&cli, err, "utils service restart Cisco Tftp", NULL, 0, &out);
 		free(out);
 		out = NULL;
 		ok = ok && cl_cli_run(&cli, err, "utils service restart Cisco CallManager",
-				      &out);
+				      NULL, 0, &out);
 		cl_cli_close(&cli);
 	} else {
 		ok = cl_exec(&s, err, n->restart_command, &out, &status);
 		if (ok && status != 0)
-			ok = ctl_err_set(err, CTL_E_REMOTE,
+			ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
 					 "node %s: restart command exited %d",
 					 n->name, status);
 	}
@@ -603,7 +677,9 @@ static void restart_one(void *arg, size_t i)
 	struct ctl_err err;
 
 	ctl_err_init(&err);
-	if (!c->w[i].switched && c->out[i].state != CL_DIST_UNCHANGED)
+	/* A node without a write path was restarted by the person. */
+	if (c->w[i].manual ||
+	    (!c->w[i].switched && c->out[i].state != CL_DIST_UNCHANGED))
 		return;
 	if (!restart_node(c, i, &err))
 		node_fail(c, i, &err);
@@ -625,7 +701,7 @@ static void readback_one(void *arg, size_t i)
 		ctl_err_prefix(&err, "node %s: TFTP read-back", n->name);
 		node_fail(c, i, &err);
 	} else if (missing || !same_bytes(data, len, c->data, c->len)) {
-		ctl_err_set(&err, CTL_E_REMOTE,
+		ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_PROTOCOL,
 			    "node %s: its TFTP service does not serve the new %s (%s)",
 			    n->name, c->name, missing ? "not found" : "other bytes");
 		node_fail(c, i, &err);
@@ -735,6 +811,85 @@ static int cancelled(const struct dist_ctx *c)
 	return c->opts->cancel != NULL && *c->opts->cancel != 0;
 }
 
+static size_t manual_pending(const struct dist_ctx *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->cfg->nnodes; i++)
+		k += c->out[i].state == CL_DIST_MANUAL;
+	return k;
+}
+
+/* poll_one: does a node waiting for a person serve the new file yet? */
+static void poll_one(void *arg, size_t i)
+{
+	struct dist_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct ctl_err err;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int missing = 0;
+
+	if (c->out[i].state != CL_DIST_MANUAL)
+		return;
+	ctl_err_init(&err);
+	if (cl_tftp_get(&err, n->tftp_host, n->tftp_port, c->name, c->cfg->timeout,
+			&data, &len, &missing) &&
+	    !missing && same_bytes(data, len, c->data, c->len)) {
+		c->out[i].state = CL_DIST_SWITCHED;
+		progress(c->opts, n, "serves the new file (switched by hand)");
+	}
+	free(data);
+}
+
+/*
+ * wait_manual: tell the caller what each node without a write path
+ * needs, then, if allowed, poll their TFTP services (about once a
+ * second) until every one serves the new bytes or the wait is over.
+ * Returns 1 when none is left waiting.
+ */
+static int wait_manual(struct dist_ctx *c, int jobs)
+{
+	long long until;
+	struct timespec ts;
+
+	for (size_t i = 0; i < c->cfg->nnodes; i++)
+		if (c->out[i].state == CL_DIST_MANUAL && c->opts->manual != NULL)
+			c->opts->manual(c->opts->manual_arg, &c->cfg->nodes[i], c->name,
+					&c->new_sum);
+	if (c->opts->manual_wait <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	until = (long long)ts.tv_sec + c->opts->manual_wait;
+	for (;;) {
+		run_parallel(c->cfg->nnodes, jobs, poll_one, c);
+		if (manual_pending(c) == 0)
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((long long)ts.tv_sec >= until || cancelled(c))
+			break;
+		usleep(1000 * 1000);
+	}
+	for (size_t i = 0; i < c->cfg->nnodes; i++)
+		if (c->out[i].state == CL_DIST_MANUAL) {
+			struct ctl_err err;
+
+			ctl_err_init(&err);
+			if (cancelled(c))
+				ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_MANUAL,
+					     "node %s: no write path, and the wait for the "
+					     "manual step (new %s) was interrupted by a signal",
+					     c->cfg->nodes[i].name, c->name);
+			else
+				ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_MANUAL,
+					     "node %s: no write path, and it did not serve the new "
+					     "%s within %d s of waiting for the manual step",
+					     c->cfg->nodes[i].name, c->name, c->opts->manual_wait);
+			node_fail(c, i, &err);
+		}
+	return 0;
+}
+
 /* any_failed: a node failed, or the run was interrupted (both: undo). */
 static int any_failed(const struct dist_ctx *c)
 {
@@ -782,6 +937,14 @@ int cl_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
 		run_parallel(cfg->nnodes, jobs, abort_one, &c);
 		goto observe;
 	}
+	/* Nodes a person must write: before anything is switched elsewhere. */
+	if (manual_pending(&c) > 0) {
+		c.waited = 1;
+		if (!wait_manual(&c, jobs) || any_failed(&c)) {
+			run_parallel(cfg->nnodes, jobs, abort_one, &c);
+			goto observe;
+		}
+	}
 	run_parallel(cfg->nnodes, jobs, commit_one, &c);
 	if (!any_failed(&c) && restart_services)
 		run_parallel(cfg->nnodes, jobs, restart_one, &c);
@@ -809,11 +972,30 @@ report:
 		 * A node whose rollback failed is still switched: it holds the
 		 * NEW file, and the summary must not say otherwise.
 		 */
+		size_t manual = 0, by_hand = 0;
+
 		for (size_t i = 0; i < cfg->nnodes; i++) {
 			bad += c.w[i].failed || out[i].state == CL_DIST_FAILED;
 			stuck += c.w[i].switched;
+			manual += out[i].state == CL_DIST_MANUAL;
+			by_hand += c.w[i].manual && out[i].served_known &&
+				   out[i].served.present &&
+				   strcmp(out[i].served.sha256, c.new_sum.sha256) == 0;
 		}
-		if (stuck > 0)
+		if (manual > 0 && bad == 0 && stuck == 0 && !cancelled(&c))
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_MANUAL,
+				     "%zu of %zu nodes cannot be written by ctlsign and "
+				     "need a person's step (above); nothing was switched; "
+				     "after it, run this command again (or wait for it: "
+				     "--wait-manual SECONDS)", manual, cfg->nnodes);
+		else if (by_hand > 0)
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_MANUAL,
+				     "distribution failed on %zu of %zu nodes; the others "
+				     "keep or got back their previous file, except %zu "
+				     "node(s) written by hand, which serve the NEW file "
+				     "(put the old one back there by hand)", bad, cfg->nnodes,
+				     by_hand);
+		else if (stuck > 0)
 			ctl_err_set(err, CTL_E_REMOTE,
 				    "distribution %son %zu of %zu nodes; %zu node(s) could "
 				    "not be rolled back and hold the NEW file",
@@ -883,13 +1065,15 @@ int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
 	progress(opts, pub, mixed ? "setting mixed mode" : "setting non-secure mode");
 	if (!cl_sess_open(&s, err, cfg, opts, pub, pub->cli_user) ||
 	    !cl_cli_open(&cli, err, &s) ||
-	    !cl_cli_run(&cli, err, mixed ? "utils ctl set-cluster mixed-mode" :
-			"utils ctl set-cluster non-secure-mode", &out) ||
+	    !(mixed ? cl_cli_run(&cli, err, "utils ctl set-cluster mixed-mode",
+				 confirm_mixed, NCONFIRM(confirm_mixed), &out) :
+		      cl_cli_run(&cli, err, "utils ctl set-cluster non-secure-mode",
+				 confirm_nonsecure, NCONFIRM(confirm_nonsecure), &out)) ||
 	    !cli_mode(&cli, err, out_mode))
 		goto done;
 	if (*out_mode != (mixed ? 1 : 0)) {
 		last_line(line, sizeof(line), out);
-		ctl_err_set(err, CTL_E_REMOTE,
+		ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
 			    "node %s: ClusterSecurityMode is still %d; the CLI said: %s",
 			    pub->name, *out_mode, line);
 		goto done;
@@ -916,11 +1100,12 @@ int cl_update_ctl(const struct cl_config *cfg, const struct cl_opts *opts,
 	progress(opts, pub, "utils ctl update CTLFile");
 	if (!cl_sess_open(&s, err, cfg, opts, pub, pub->cli_user) ||
 	    !cl_cli_open(&cli, err, &s) ||
-	    !cl_cli_run(&cli, err, "utils ctl update CTLFile", &out))
+	    !cl_cli_run(&cli, err, "utils ctl update CTLFile", confirm_update,
+			NCONFIRM(confirm_update), &out))
 		goto done;
 	if (strstr(out, "CTL file Updated") == NULL) {
 		last_line(line, sizeof(line), out);
-		ctl_err_set(err, CTL_E_REMOTE, "node %s: the CTL file was not updated: %s",
+		ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL, "node %s: the CTL file was not updated: %s",
 			    pub->name, line);
 		goto done;
 	}
@@ -944,9 +1129,12 @@ struct certs_ctx {
 
 static const char *const cert_names[] = { "CallManager", "CAPF", "TVS", "ITLRecovery" };
 
-/* save_pem takes the first certificate out of the CLI's answer. */
-static int save_pem(struct ctl_err *err, const char *node, const char *what,
-		    const char *out, const char *path)
+/*
+ * pem_of takes the first certificate out of the CLI's answer to cmd,
+ * checks it parses, and gives it back re-encoded as PEM (malloc'd).
+ */
+static int pem_of(struct ctl_err *err, const char *node, const char *cmd,
+		  const char *out, uint8_t **pem, size_t *pem_len)
 {
 	const char *b = strstr(out, "-----BEGIN CERTIFICATE-----");
 	const char *e = b ? strstr(b, "-----END CERTIFICATE-----") : NULL;
@@ -955,16 +1143,17 @@ static int save_pem(struct ctl_err *err, const char *node, const char *what,
 	BUF_MEM *bm;
 	int ok = 0;
 
+	*pem = NULL;
+	*pem_len = 0;
 	if (e == NULL)
-		return ctl_err_set(err, CTL_E_REMOTE,
-				   "node %s: no certificate in the answer to `show cert own %s/%s.pem`",
-				   node, what, what);
+		return ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+				    "node %s: no certificate in the answer to `%s`", node, cmd);
 	e += strlen("-----END CERTIFICATE-----");
 	bio = BIO_new_mem_buf(b, (int)(e - b));
 	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	if (x == NULL) {
-		ctl_err_openssl(err, CTL_E_FORMAT, "node %s: %s certificate does not parse",
-				node, what);
+		ctl_err_openssl(err, CTL_E_FORMAT, "node %s: the certificate of `%s` does "
+				"not parse", node, cmd);
 		goto done;
 	}
 	mem = BIO_new(BIO_s_mem());
@@ -973,11 +1162,31 @@ static int save_pem(struct ctl_err *err, const char *node, const char *what,
 		goto done;
 	}
 	BIO_get_mem_ptr(mem, &bm);
-	ok = ctl_write_atomic(err, path, (const uint8_t *)bm->data, bm->length, 0644);
+	*pem = malloc(bm->length ? bm->length : 1);
+	if (*pem == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	memcpy(*pem, bm->data, bm->length);
+	*pem_len = bm->length;
+	ok = 1;
 done:
 	BIO_free(mem);
 	BIO_free(bio);
 	X509_free(x);
+	return ok;
+}
+
+/* save_pem writes the certificate of the CLI's answer to cmd to path. */
+static int save_pem(struct ctl_err *err, const char *node, const char *cmd,
+		    const char *out, const char *path)
+{
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	int ok = pem_of(err, node, cmd, out, &pem, &len) &&
+		 ctl_write_atomic(err, path, pem, len, 0644);
+
+	free(pem);
 	return ok;
 }
 
@@ -1019,10 +1228,10 @@ static void certs_one(void *arg, size_t i)
 		snprintf(cmd, sizeof(cmd), "show cert own %s/%s.pem", cert_names[k],
 			 cert_names[k]);
 		snprintf(file, sizeof(file), "%s.pem", cert_names[k]);
-		if (!cl_cli_run(&cli, &err, cmd, &out))
+		if (!cl_cli_run(&cli, &err, cmd, NULL, 0, &out))
 			break;
 		path = cl_join_path(ndir, file);
-		ok = path != NULL && save_pem(&err, n->name, cert_names[k], out, path);
+		ok = path != NULL && save_pem(&err, n->name, cmd, out, path);
 		free(path);
 		free(out);
 		if (!ok)
@@ -1034,7 +1243,7 @@ close:
 	cl_sess_close(&s);
 done:
 	if (err.code != CTL_OK)
-		copy_msg(r->error, sizeof(r->error), &err);
+		copy_msg(r->error, sizeof(r->error), &r->error_kind, &err);
 	free(ndir);
 }
 
@@ -1054,5 +1263,437 @@ int cl_fetch_certs(const struct cl_config *cfg, const struct cl_opts *opts,
 	if (bad > 0)
 		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes failed", bad,
 				   cfg->nnodes);
+	return 1;
+}
+
+/*
+ * fetch-certs --trust: the trust store of the publisher's CLI.
+ * `show cert list trust` lists one UNIT/NAME.pem per line (with a
+ * description after a colon); `show cert trust UNIT/NAME.pem` shows one.
+ * The names come from the node: they become file names here and words
+ * of a CLI command there, so only plain ones are taken.
+ */
+#define CL_MAX_TRUST 10000
+
+/* trust_name_ok: one plain name part: no '/', no "..", nothing but visible ASCII. */
+static int trust_name_ok(const char *p, size_t n)
+{
+	if (n == 0 || n > 200 || p[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '\\' ||
+		    (ch == '.' && i + 1 < n && p[i + 1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * file_name_ok: a name for `file delete tftp NAME`, which takes
+ * wildcards (and whose confirmation is answered here): letters, digits,
+ * '.', '_', '-' only, not starting with '.' or '-'.
+ */
+static int file_name_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 200 || p[0] == '.' || p[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+struct trust_entry {
+	char *unit, *name;       /* NAME includes .pem */
+};
+
+/*
+ * parse_trust_list collects the UNIT/NAME.pem entries of the answer.
+ * A line naming a .pem that is not a plain UNIT/NAME.pem refuses the
+ * whole list (its text in the message, printed sanitized).
+ */
+static int parse_trust_list(struct ctl_err *err, const char *node, const char *out,
+			    struct trust_entry **out_e, size_t *out_n)
+{
+	struct trust_entry *e = NULL;
+	size_t n = 0;
+	const char *line = out;
+
+	*out_e = NULL;
+	*out_n = 0;
+	while (*line != '\0') {
+		const char *end = strchr(line, '\n'), *pem, *slash, *s = line;
+		size_t len;
+
+		if (end == NULL)
+			end = line + strlen(line);
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		pem = NULL;
+		for (const char *q = s; q + 4 <= end; q++)
+			if (memcmp(q, ".pem", 4) == 0) {
+				pem = q + 4;
+				break;
+			}
+		if (pem == NULL)
+			goto next;
+		len = (size_t)(pem - s);
+		slash = memchr(s, '/', len);
+		if (slash == NULL || (pem < end && *pem != ':') ||
+		    !trust_name_ok(s, (size_t)(slash - s)) ||
+		    !trust_name_ok(slash + 1, (size_t)(pem - slash - 1))) {
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+				     "node %s: refusing the trust store: `show cert list "
+				     "trust` names '%.*s', not a plain UNIT/NAME.pem",
+				     node, (int)(end - line > 200 ? 200 : end - line), line);
+			goto fail;
+		}
+		/* UNIT__NAME.pem, and the atomic writer's temporary name beside it. */
+		if ((size_t)(slash - s) + 2 + (size_t)(pem - slash - 1) +
+		    CTL_TMP_SUFFIX_LEN > NAME_MAX) {
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+				     "node %s: refusing the trust store: `show cert list "
+				     "trust` names '%.*s', too long for a file name here "
+				     "(%zu bytes as UNIT__NAME.pem, at most %d)",
+				     node, (int)(pem - s > 420 ? 420 : pem - s), s,
+				     (size_t)(pem - s) + 1, NAME_MAX - CTL_TMP_SUFFIX_LEN);
+			goto fail;
+		}
+		if (n == CL_MAX_TRUST) {
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+				     "node %s: more than %d trust certificates", node,
+				     CL_MAX_TRUST);
+			goto fail;
+		}
+		if (n % 64 == 0) {
+			struct trust_entry *g = realloc(e, (n + 64) * sizeof(*e));
+
+			if (g == NULL)
+				goto oom;
+			e = g;
+		}
+		e[n].unit = strndup(s, (size_t)(slash - s));
+		e[n].name = strndup(slash + 1, (size_t)(pem - slash - 1));
+		n++;
+		if (e[n - 1].unit == NULL || e[n - 1].name == NULL)
+			goto oom;
+next:
+		line = *end ? end + 1 : end;
+	}
+	*out_e = e;
+	*out_n = n;
+	return 1;
+oom:
+	ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+fail:
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].unit);
+		free(e[i].name);
+	}
+	free(e);
+	return 0;
+}
+
+/*
+ * A trust store is written as a whole: into a new directory beside dir,
+ * file by file through the one atomic writer, then renamed to dir,
+ * which must be missing or empty. A store never mixes with an older
+ * fetch (a certificate the cluster no longer trusts must not linger in
+ * it), and no reader sees part of one.
+ */
+static int trust_dir_free(struct ctl_err *err, const char *dir)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int empty = 1;
+
+	if (lstat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		return ctl_err_set(err, CTL_E_IO, "%s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ctl_err_set(err, CTL_E_IO, "%s: not a directory (a symbolic link "
+				   "is refused)", dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return ctl_err_set(err, CTL_E_IO, "%s: %s", dir, strerror(errno));
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		return ctl_err_set(err, CTL_E_IO, "%s: not empty; a trust store is "
+				   "fetched into a new or empty directory", dir);
+	return 1;
+}
+
+/* sync_dir_of flushes the directory holding path (the rename in it). */
+static void sync_dir_of(const char *path)
+{
+	char *copy = strdup(path), *slash;
+	int fd;
+
+	if (copy == NULL)
+		return;
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		snprintf(copy, strlen(copy) + 1, ".");
+	else
+		slash[slash == copy ? 1 : 0] = '\0';
+	fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/* write_store writes files (their paths inside stage) and renames stage to dir. */
+static int write_store(struct ctl_err *err, struct ctl_out_file *files, size_t n,
+		       const char *stage, const char *dir)
+{
+	/* ctl_write_atomic_set takes at most 128 files at once. */
+	for (size_t k = 0; k < n; k += 128)
+		if (!ctl_write_atomic_set(err, files + k, n - k > 128 ? 128 : n - k))
+			return 0;
+	if (rename(stage, dir) != 0)
+		return ctl_err_set(err, CTL_E_IO, "%s: cannot put the trust store in "
+				   "place: %s", dir, strerror(errno));
+	sync_dir_of(dir);
+	return 1;
+}
+
+int cl_fetch_trust(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, const char *dir, size_t *out_n,
+		   const char **out_node)
+{
+	const struct cl_node *pub = publisher(cfg, err);
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	struct trust_entry *e = NULL;
+	struct ctl_out_file *files = NULL;
+	char *out = NULL, *base = NULL, stage[PATH_MAX];
+	size_t n = 0, got = 0, staged = 0;
+	int ok = 0, slot = -1;
+
+	*out_n = 0;
+	*out_node = NULL;
+	memset(&s, 0, sizeof(s));
+	if (pub == NULL)
+		return 0;
+	*out_node = pub->name;
+	if (!trust_dir_free(err, dir))
+		return 0;
+	progress(opts, pub, "show cert list trust");
+	if (!cl_sess_open(&s, err, cfg, opts, pub, pub->cli_user) ||
+	    !cl_cli_open(&cli, err, &s) ||
+	    !cl_cli_run(&cli, err, "show cert list trust", NULL, 0, &out) ||
+	    !parse_trust_list(err, pub->name, out, &e, &n))
+		goto done;
+	files = calloc(n ? n : 1, sizeof(*files));
+	if (files == NULL) {
+		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		goto done;
+	}
+	/* Every certificate in memory first; files[].path is UNIT__NAME meanwhile. */
+	for (got = 0; got < n; got++) {
+		char cmd[512], *ans = NULL, *fname;
+		uint8_t *pem = NULL;
+		size_t pem_len = 0;
+		int one;
+
+		snprintf(cmd, sizeof(cmd), "show cert trust %s/%s", e[got].unit, e[got].name);
+		fname = malloc(strlen(e[got].unit) + strlen(e[got].name) + 3);
+		if (fname == NULL) {
+			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			goto done;
+		}
+		sprintf(fname, "%s__%s", e[got].unit, e[got].name);
+		/* UNIT__NAME must name one entry: "a__b/c.pem" and "a/b__c.pem" would not. */
+		for (size_t k = 0; k < got; k++)
+			if (strcmp(files[k].path, fname) == 0) {
+				ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+					     "node %s: trust entries %s/%s and %s/%s would "
+					     "both be written as %s", pub->name, e[k].unit,
+					     e[k].name, e[got].unit, e[got].name, fname);
+				free(fname);
+				goto done;
+			}
+		one = cl_cli_run(&cli, err, cmd, NULL, 0, &ans) &&
+		      pem_of(err, pub->name, cmd, ans, &pem, &pem_len);
+		free(ans);
+		if (!one) {
+			free(fname);
+			goto done;
+		}
+		files[got].path = fname;
+		files[got].data = pem;
+		files[got].len = pem_len;
+		files[got].mode = 0644;
+		if (got % 20 == 19)
+			progress(opts, pub, "fetching trust certificates");
+	}
+	/*
+	 * Only now the directory beside dir, listed for the signal handler
+	 * (ctl_tmp_unlink_all removes it with what is in it) until it is
+	 * renamed to dir or removed here.
+	 */
+	{
+		size_t dl = strlen(dir);
+
+		while (dl > 1 && dir[dl - 1] == '/')
+			dl--;
+		base = strndup(dir, dl);
+		if (base == NULL) {
+			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			goto done;
+		}
+	}
+	slot = ctl_tmp_mkdir(err, base, stage, sizeof(stage));
+	if (slot < 0)
+		goto done;
+	chmod(stage, 0755);
+	for (staged = 0; staged < n; staged++) {
+		char *path = cl_join_path(stage, files[staged].path);
+
+		if (path == NULL) {
+			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			goto done;
+		}
+		free((char *)files[staged].path);
+		files[staged].path = path;
+	}
+	/* All or nothing: dir appears only with every file in it. */
+	if (!write_store(err, files, n, stage, dir))
+		goto done;
+	*out_n = n;
+	ok = 1;
+done:
+	for (size_t k = 0; files != NULL && k < got; k++) {
+		if (!ok && k < staged)
+			unlink(files[k].path);
+		free((char *)files[k].path);
+		free((uint8_t *)files[k].data);
+	}
+	if (!ok && slot >= 0)
+		rmdir(stage);
+	ctl_tmp_forget(slot);
+	free(base);
+	free(files);
+	for (size_t k = 0; k < n; k++) {
+		free(e[k].unit);
+		free(e[k].name);
+	}
+	free(e);
+	free(out);
+	cl_cli_close(&cli);
+	cl_sess_close(&s);
+	return ok;
+}
+
+/*
+ * delete-file: `file delete tftp NAME` on every node with a CLI, which
+ * is how the seed (002) removes the CTL file when leaving mixed mode.
+ */
+struct delete_ctx {
+	const struct cl_config *cfg;
+	const struct cl_opts *opts;
+	struct cl_delete *out;
+	const char *name;
+	int restart;
+};
+
+static void delete_one(void *arg, size_t i)
+{
+	struct delete_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct cl_delete *r = &c->out[i];
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	struct ctl_err err;
+	struct cl_confirm confirm[1];
+	char cmd[256], question[300], *out = NULL;
+	const char *f;
+
+	ctl_err_init(&err);
+	memset(&s, 0, sizeof(s));
+	if (n->cli_user == NULL) {
+		r->skipped = 1;
+		return;
+	}
+	/* Word for word as in shared/seeds/002 ("file delete tftp CTLFile.tlv"). */
+	snprintf(cmd, sizeof(cmd), "file delete tftp %s", c->name);
+	snprintf(question, sizeof(question),
+		 "Delete the File %s?\nEnter \"y\" followed by return to continue:", c->name);
+	confirm[0].question = question;
+	confirm[0].answer = "y\n";
+	progress(c->opts, n, cmd);
+	if (!cl_sess_open(&s, &err, c->cfg, c->opts, n, n->cli_user) ||
+	    !cl_cli_open(&cli, &err, &s) ||
+	    !cl_cli_run(&cli, &err, cmd, confirm, 1, &out))
+		goto done;
+	f = strstr(out, "files: found = ");
+	if (f == NULL || sscanf(f, "files: found = %d, deleted = %d", &r->found,
+				&r->deleted) != 2) {
+		char line[200];
+
+		last_line(line, sizeof(line), out);
+		ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+			     "node %s: `%s` answered: %s", n->name, cmd, line);
+		goto done;
+	}
+	if (r->deleted != r->found) {
+		ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_REFUSED,
+			     "node %s: `%s`: found %d, deleted %d", n->name, cmd,
+			     r->found, r->deleted);
+		goto done;
+	}
+	free(out);
+	out = NULL;
+	/* Its TFTP service caches files: restart it, as after any change. */
+	if (c->restart &&
+	    !cl_cli_run(&cli, &err, "utils service restart Cisco Tftp", NULL, 0, &out))
+		goto done;
+	r->done = 1;
+done:
+	if (err.code != CTL_OK)
+		copy_msg(r->error, sizeof(r->error), &r->error_kind, &err);
+	free(out);
+	cl_cli_close(&cli);
+	cl_sess_close(&s);
+}
+
+int cl_delete_file(const struct cl_config *cfg, const struct cl_opts *opts,
+		   struct ctl_err *err, struct cl_delete *out, const char *name,
+		   int restart_tftp)
+{
+	struct delete_ctx c = { cfg, opts, out, name, restart_tftp };
+	size_t bad = 0, with_cli = 0;
+
+	memset(out, 0, cfg->nnodes * sizeof(*out));
+	/* A word of a CLI command that takes wildcards: plain names only. */
+	if (!file_name_ok(name))
+		return ctl_err_set(err, CTL_E_USAGE, "'%s' is not a plain file name (letters, "
+				   "digits, '.', '_' and '-' only, not first '.' or '-'; `file "
+				   "delete` would take it as a pattern)", name);
+	run_parallel(cfg->nnodes, jobs_of(cfg, opts), delete_one, &c);
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		with_cli += cfg->nodes[i].cli_user != NULL;
+		bad += out[i].error[0] != '\0';
+	}
+	if (with_cli == 0)
+		return ctl_err_set(err, CTL_E_USAGE, "%s: no node has a cli_user", cfg->path);
+	if (bad > 0)
+		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes failed", bad,
+				   with_cli);
 	return 1;
 }

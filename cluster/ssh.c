@@ -192,9 +192,9 @@ int cl_sftp_alive(struct cl_sess *s)
  * library hands back; what prints it sanitizes it once (trustlist/text.h).
  */
 static int remote_err(struct ctl_err *err, const struct cl_node *n,
-		      const char *what, const char *detail)
+		      enum ctl_err_kind kind, const char *what, const char *detail)
 {
-	ctl_err_set(err, CTL_E_REMOTE, "node %s (%s:%d): %s%s%s", n->name,
+	ctl_err_setk(err, CTL_E_REMOTE, kind, "node %s (%s:%d): %s%s%s", n->name,
 		    n->host, n->port, what, detail ? ": " : "",
 		    detail ? detail : "");
 	return 0;
@@ -296,7 +296,7 @@ done:
 	return out;
 }
 
-int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real)
+static int kh_check(struct ctl_err *err, const char *path, char **out_real)
 {
 	char *real, *dir = NULL, *slash, obj[PATH_MAX + 32];
 	struct stat st;
@@ -377,6 +377,22 @@ done:
 }
 
 /*
+ * cl_known_hosts_check is kh_check whose refusals carry the kind
+ * CTL_K_HOSTKEY_REFUSED: an unusable known_hosts means no host key can
+ * be checked (out of memory stays unclassified).
+ */
+int cl_known_hosts_check(struct ctl_err *err, const char *path, char **out_real)
+{
+	int fresh = err != NULL && err->code == CTL_OK;
+
+	if (kh_check(err, path, out_real))
+		return 1;
+	if (fresh && err->kind == CTL_K_NONE && err->code != CTL_E_INTERNAL)
+		err->kind = CTL_K_HOSTKEY_REFUSED;
+	return 0;
+}
+
+/*
  * kh_recheck: right before libssh reads or writes known_hosts, the
  * file passes the check again and is still the one connected with.
  */
@@ -391,8 +407,9 @@ static int kh_recheck(struct ctl_err *err, const char *known_hosts,
 	same = strcmp(now, real) == 0;
 	free(now);
 	if (!same)
-		return ctl_err_set(err, CTL_E_USAGE, "%s: known_hosts moved while "
-				   "connecting (it was %s); refusing", known_hosts, real);
+		return ctl_err_setk(err, CTL_E_USAGE, CTL_K_HOSTKEY_REFUSED,
+				    "%s: known_hosts moved while connecting (it was "
+				    "%s); refusing", known_hosts, real);
 	return 1;
 }
 
@@ -428,7 +445,7 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 
 	fp = fingerprint(s->ssh, type, sizeof(type));
 	if (fp == NULL)
-		return remote_err(err, n, "no host key offered", NULL);
+		return remote_err(err, n, CTL_K_PROTOCOL, "no host key offered", NULL);
 	pthread_mutex_lock(&known_hosts_mu);
 	state = kh_recheck(err, known_hosts, kh_real) ?
 		ssh_session_is_known_server(s->ssh) : SSH_KNOWN_HOSTS_ERROR;
@@ -437,7 +454,7 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 		ok = 1;
 		break;
 	case SSH_KNOWN_HOSTS_CHANGED:
-		ctl_err_set(err, CTL_E_REMOTE,
+		ctl_err_setk(err, CTL_E_REMOTE, CTL_K_HOSTKEY_CHANGED,
 			    "node %s (%s:%d): HOST KEY CHANGED: it offers %s %s but %s "
 			    "holds another key for it; refusing (someone may be "
 			    "intercepting); if the change is expected, remove the old "
@@ -447,7 +464,7 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 			    n->port != 22 ? n->port : 0, known_hosts);
 		break;
 	case SSH_KNOWN_HOSTS_OTHER:
-		ctl_err_set(err, CTL_E_REMOTE,
+		ctl_err_setk(err, CTL_E_REMOTE, CTL_K_HOSTKEY_CHANGED,
 			    "node %s (%s:%d): HOST KEY CHANGED: it offers a %s key "
 			    "(%s) but %s holds a key of another type for it; refusing",
 			    n->name, n->host, n->port, type, fp, known_hosts);
@@ -455,7 +472,7 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 		if (!accept_new) {
-			ctl_err_set(err, CTL_E_REMOTE,
+			ctl_err_setk(err, CTL_E_REMOTE, CTL_K_HOSTKEY_UNKNOWN,
 				    "node %s (%s:%d): host key unknown: %s %s is not in "
 				    "%s; check the fingerprint on the node (ssh-keygen -lf "
 				    "on its host key) and rerun with --accept-new to record it",
@@ -466,7 +483,8 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 		if (!kh_recheck(err, known_hosts, kh_real))
 			break;
 		if (ssh_session_update_known_hosts(s->ssh) != SSH_OK) {
-			ctl_err_set(err, CTL_E_IO, "node %s: cannot record its host key in %s: %s",
+			ctl_err_setk(err, CTL_E_IO, CTL_K_HOSTKEY_REFUSED,
+				     "node %s: cannot record its host key in %s: %s",
 				    n->name, known_hosts, ssh_get_error(s->ssh));
 			break;
 		}
@@ -474,7 +492,8 @@ static int check_host_key(struct cl_sess *s, struct ctl_err *err,
 		break;
 	case SSH_KNOWN_HOSTS_ERROR:
 	default:
-		ctl_err_set(err, CTL_E_REMOTE, "node %s: cannot check its host key in %s: %s",
+		ctl_err_setk(err, CTL_E_REMOTE, CTL_K_HOSTKEY_REFUSED,
+			     "node %s: cannot check its host key in %s: %s",
 			    n->name, known_hosts, ssh_get_error(s->ssh));
 		break;
 	}
@@ -514,7 +533,7 @@ static int authenticate(struct cl_sess *s, struct ctl_err *err,
 		break;
 	}
 	if (rc != SSH_AUTH_SUCCESS)
-		return remote_err(err, n, "authentication refused",
+		return remote_err(err, n, CTL_K_AUTH, "authentication refused",
 				  ssh_get_error(s->ssh));
 	return 1;
 }
@@ -533,6 +552,7 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 	memset(s, 0, sizeof(*s));
 	s->node = node;
 	s->timeout = cfg->timeout;
+	s->cmd_timeout = cfg->cmd_timeout;
 	if (!cl_known_hosts_check(err, kh, &kh_real))
 		return 0;
 	kh_opt = kh_escaped(kh_real);
@@ -556,11 +576,11 @@ int cl_sess_open(struct cl_sess *s, struct ctl_err *err,
 	    ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, kh_opt) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0) {
-		remote_err(err, node, "bad SSH option", ssh_get_error(s->ssh));
+		remote_err(err, node, CTL_K_CONNECT, "bad SSH option", ssh_get_error(s->ssh));
 		goto done;
 	}
 	if (ssh_connect(s->ssh) != SSH_OK) {
-		remote_err(err, node, "unreachable", ssh_get_error(s->ssh));
+		remote_err(err, node, CTL_K_CONNECT, "unreachable", ssh_get_error(s->ssh));
 		goto done;
 	}
 	if (!wd_register(s)) {
@@ -595,9 +615,9 @@ static int sftp_start(struct cl_sess *s, struct ctl_err *err)
 {
 	s->sftp = sftp_new(s->ssh);
 	if (s->sftp == NULL)
-		return remote_err(err, s->node, "cannot open SFTP", ssh_get_error(s->ssh));
+		return remote_err(err, s->node, CTL_K_CONNECT, "cannot open SFTP", ssh_get_error(s->ssh));
 	if (sftp_init(s->sftp) != SSH_OK)
-		return remote_err(err, s->node, "cannot start SFTP",
+		return remote_err(err, s->node, CTL_K_CONNECT, "cannot start SFTP",
 				  wd_was_cut(s) ? "no answer (timeout)" : ssh_get_error(s->ssh));
 	return 1;
 }
@@ -621,22 +641,27 @@ static int sftp_fail(struct cl_sess *s, struct ctl_err *err, const char *what,
 		"connection lost", "operation unsupported",
 	};
 	int code = s->sftp != NULL ? sftp_get_error(s->sftp) : -1;
+	enum ctl_err_kind kind = CTL_K_CONNECT;
 	char detail[300];
 
-	if (wd_was_cut(s))
+	if (wd_was_cut(s)) {
 		snprintf(detail, sizeof(detail), "%s: no answer within %d s (timeout)",
 			 path, s->timeout);
-	else if (s->sftp != NULL && ssh_is_connected(s->ssh) && !sftp_chan_ok(s))
+		kind = CTL_K_TIMEOUT;
+	} else if (s->sftp != NULL && ssh_is_connected(s->ssh) && !sftp_chan_ok(s)) {
 		snprintf(detail, sizeof(detail), "%s: the node closed the SFTP session",
 			 path);
-	else if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
-	    ssh_is_connected(s->ssh))
+	} else if (code > 0 && (size_t)code < sizeof(codes) / sizeof(codes[0]) &&
+		   ssh_is_connected(s->ssh)) {
 		snprintf(detail, sizeof(detail), "%s: %s", path, codes[code]);
-	else
+		kind = code == SSH_FX_BAD_MESSAGE || code == SSH_FX_OP_UNSUPPORTED ?
+		       CTL_K_PROTOCOL : CTL_K_REFUSED;
+	} else {
 		snprintf(detail, sizeof(detail), "%s: %s", path,
 			 ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
 			 "connection lost");
-	return remote_err(err, s->node, what, detail);
+	}
+	return remote_err(err, s->node, kind, what, detail);
 }
 
 static int sftp_read_all(struct cl_sess *s, struct ctl_err *err, const char *path,
@@ -663,7 +688,7 @@ static int sftp_read_all(struct cl_sess *s, struct ctl_err *err, const char *pat
 			if (cap >= CL_MAX_REMOTE_FILE) {
 				free(buf);
 				sftp_close(f);
-				return remote_err(err, s->node, "file too large", path);
+				return remote_err(err, s->node, CTL_K_PROTOCOL, "file too large", path);
 			}
 			cap = cap ? cap * 2 : 65536;
 			grown = realloc(buf, cap);
@@ -884,7 +909,7 @@ int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
 	char detail[400];
 
 	if (!sftp_extension_supported(s->sftp, "posix-rename@openssh.com", "1"))
-		return remote_err(err, s->node,
+		return remote_err(err, s->node, CTL_K_PROTOCOL,
 				  "the SFTP server cannot replace a file atomically "
 				  "(no posix-rename@openssh.com)", NULL);
 	buf = malloc(65536);
@@ -895,14 +920,14 @@ int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
 	}
 	if (ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_subsystem(ch, "sftp") != SSH_OK) {
-		remote_err(err, s->node, "cannot open SFTP for the rename",
+		remote_err(err, s->node, CTL_K_CONNECT, "cannot open SFTP for the rename",
 			   ssh_get_error(s->ssh));
 		goto done;
 	}
 	if (!cbb_init(&b, 16) || !cbb_add_u8(&b, FXP_INIT) || !cbb_add_u32(&b, 3) ||
 	    !send_packet(ch, &b) || !recv_packet(ch, buf, 65536, &len, ms) ||
 	    buf[0] != FXP_VERSION) {
-		remote_err(err, s->node, "SFTP handshake for the rename failed",
+		remote_err(err, s->node, CTL_K_CONNECT, "SFTP handshake for the rename failed",
 			   ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
 			   "connection lost");
 		goto done;
@@ -911,7 +936,7 @@ int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
 	    !cbb_add_u32(&b, 1) || !put_string(&b, "posix-rename@openssh.com") ||
 	    !put_string(&b, from) || !put_string(&b, to) || !send_packet(ch, &b) ||
 	    !recv_packet(ch, buf, 65536, &len, ms)) {
-		remote_err(err, s->node, "rename not answered",
+		remote_err(err, s->node, CTL_K_CONNECT, "rename not answered",
 			   ssh_is_connected(s->ssh) ? ssh_get_error(s->ssh) :
 			   "connection lost");
 		goto done;
@@ -920,14 +945,14 @@ int cl_sftp_replace(struct cl_sess *s, struct ctl_err *err, const char *from,
 	if (!cbs_get_u8(&c, &type) || type != FXP_STATUS || !cbs_get_u32(&c, &id) ||
 	    id != 1 || !cbs_get_u32(&c, &code) || !cbs_get_u32(&c, &mlen) ||
 	    !cbs_get_bytes(&c, &msg, mlen)) {
-		remote_err(err, s->node, "malformed SFTP reply to the rename", NULL);
+		remote_err(err, s->node, CTL_K_PROTOCOL, "malformed SFTP reply to the rename", NULL);
 		goto done;
 	}
 	if (code != 0) {
 		snprintf(detail, sizeof(detail), "%s -> %s: %.*s (status %u)", from,
 			 to, (int)(cbs_len(&msg) > 200 ? 200 : cbs_len(&msg)),
 			 (const char *)cbs_data(&msg), code);
-		remote_err(err, s->node, "rename refused", detail);
+		remote_err(err, s->node, CTL_K_REFUSED, "rename refused", detail);
 		goto done;
 	}
 	ok = 1;
@@ -969,21 +994,32 @@ int cl_exec(struct cl_sess *s, struct ctl_err *err, const char *cmd,
 	char chunk[4096], *buf = NULL;
 	size_t len = 0, cap = 0;
 	int ok = 0, r;
+	long long start = mono_ms();
 
 	*out = NULL;
 	if (ch == NULL)
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
 	if (ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_exec(ch, cmd) != SSH_OK) {
-		remote_err(err, s->node, "cannot run a command", ssh_get_error(s->ssh));
+		remote_err(err, s->node, CTL_K_CONNECT, "cannot run a command", ssh_get_error(s->ssh));
 		goto done;
 	}
 	if (!append(&buf, &len, &cap, "", 0))
 		goto oom;
+	/* Each read is bounded by the timeout (silence), all of them by cmd_timeout. */
 	while ((r = ssh_channel_read_timeout(ch, chunk, sizeof(chunk), 0,
-					     s->timeout * 1000)) > 0)
+					     s->timeout * 1000)) > 0) {
 		if (!append(&buf, &len, &cap, chunk, (size_t)r))
 			goto oom;
+		if (mono_ms() - start > (long long)s->cmd_timeout * 1000) {
+			char what[200];
+
+			snprintf(what, sizeof(what), "`%.100s` still running after %d s "
+				 "(command_timeout)", cmd, s->cmd_timeout);
+			remote_err(err, s->node, CTL_K_TIMEOUT, what, NULL);
+			goto done;
+		}
+	}
 	/*
 	 * At its EOF, what it wrote to stderr (not parsed) is already here:
 	 * drained without waiting, since libssh calls a channel with unread
@@ -992,8 +1028,8 @@ int cl_exec(struct cl_sess *s, struct ctl_err *err, const char *cmd,
 	while (r == 0 && ssh_channel_read_timeout(ch, chunk, sizeof(chunk), 1, 0) > 0)
 		;
 	if (r < 0 || !ssh_channel_is_eof(ch)) {
-		remote_err(err, s->node, "command output cut short",
-			   r < 0 ? ssh_get_error(s->ssh) : "timeout");
+		remote_err(err, s->node, r < 0 ? CTL_K_CONNECT : CTL_K_TIMEOUT,
+			   "command output cut short", r < 0 ? ssh_get_error(s->ssh) : "timeout");
 		goto done;
 	}
 	ssh_channel_send_eof(ch);
@@ -1011,90 +1047,427 @@ done:
 	return ok;
 }
 
-/* The prompt the CLI ends with: "admin:" or a "(y/n):" question. */
-enum prompt { PROMPT_NONE, PROMPT_ADMIN, PROMPT_YN };
+/*
+ * The CUCM admin CLI. It is an interactive program on a pty, and it does
+ * not behave like a pipe:
+ *   - It pages long output and waits for a key, unless `set cli
+ *     pagination off` was given in the session. Its two pager prompts,
+ *     as the platform (VOS) CLI prints them (Cisco's own test automation
+ *     answers them: CiscoTestAutomation/unicon.plugins,
+ *     src/unicon/plugins/vos/patterns.py and docs/user_guide/services/
+ *     service_dialogs vos; `set cli pagination off` and its answer
+ *     "Automatic pagination is turned off": Cisco Emergency Responder CLI
+ *     Guide 12.5(1)SU3, same platform CLI):
+ *       ESC[1mPress <enter> for 1 line, <space> for one page, or <q> to quitESC[0mESC[K
+ *       ESC[1m\r\noptions: q=quit, n=next, p=prev, b=begin, e=end (lines 1 - 20 of 56) : ESC[0m
+ *     Both read one key. We turn pagination off when the session starts
+ *     and ask for a tall pty; a pager that still shows is paged through
+ *     (space, or n; q only once the last line was shown).
+ *   - It asks confirmations. Each command is given the exact questions it
+ *     may ask (shared/seeds/002 transcripts); only those are answered.
+ *     Anything else that waits for input stops the command with its text.
+ *   - Commands may run for minutes (service restarts) while printing
+ *     progress: the timeout bounds silence, command_timeout the whole.
+ */
+#define CLI_PROMPT "admin:"
+#define PAGER_PRESS "Press <enter> for 1 line, <space> for one page, or <q> to quit"
+#define PAGER_OPTIONS "options: q=quit, n=next, p=prev, b=begin, e=end (lines "
 
-static enum prompt prompt_at_end(const char *buf, size_t len)
+/*
+ * esc_len: length of the escape sequence at p, 0 if there is none or it
+ * is not complete, as ECMA-48 shapes them: a CSI is ESC [, parameter
+ * bytes 0x30-0x3F, intermediate bytes 0x20-0x2F, one final byte
+ * 0x40-0x7E; any other escape is ESC, intermediates 0x20-0x2F, one final
+ * byte 0x30-0x7E (ESC ( B, ESC 7, ESC M). No line end is ever part of one.
+ */
+static size_t esc_len(const char *p, size_t n)
 {
-	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
-		len--;
-	if (len >= 6 && memcmp(buf + len - 6, "admin:", 6) == 0)
-		return PROMPT_ADMIN;
-	if (len >= 6 && memcmp(buf + len - 6, "(y/n):", 6) == 0)
-		return PROMPT_YN;
-	return PROMPT_NONE;
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i;
+
+	if (n < 2 || u[0] != 0x1b)
+		return 0;
+	if (u[1] == '[') {
+		i = 2;
+		while (i < n && u[i] >= 0x30 && u[i] <= 0x3f)
+			i++;
+		while (i < n && u[i] >= 0x20 && u[i] <= 0x2f)
+			i++;
+		return i < n && u[i] >= 0x40 && u[i] <= 0x7e ? i + 1 : 0;
+	}
+	i = 1;
+	while (i < n && u[i] >= 0x20 && u[i] <= 0x2f)
+		i++;
+	return i < n && u[i] >= 0x30 && u[i] <= 0x7e ? i + 1 : 0;
 }
 
-static int read_to_prompt(struct cl_cli *cli, struct ctl_err *err, char **buf,
-			  size_t *len, size_t *cap, enum prompt *out)
+/* strip_esc removes escape sequences from s (len bytes) in place; returns the new length. */
+static size_t strip_esc(char *s, size_t len)
 {
-	char chunk[4096];
-	time_t deadline = time(NULL) + cli->sess->timeout;
+	size_t r = 0, w = 0;
 
-	for (;;) {
-		int r;
+	while (r < len) {
+		size_t e = esc_len(s + r, len - r);
 
-		if ((*out = prompt_at_end(*buf, *len)) != PROMPT_NONE)
-			return 1;
-		r = ssh_channel_read_timeout(cli->ch, chunk, sizeof(chunk), 0, 1000);
-		if (r < 0 || (r == 0 && ssh_channel_is_eof(cli->ch)))
-			return remote_err(err, cli->sess->node, "the admin CLI closed",
-					  ssh_is_connected(cli->sess->ssh) ?
-					  ssh_get_error(cli->sess->ssh) : "connection lost");
-		if (r == 0 && time(NULL) > deadline) {
-			size_t tail = *len > 60 ? *len - 60 : 0;
-			char last[64];
-
-			snprintf(last, sizeof(last), "%s", *buf + tail);
-			for (char *q = last; *q; q++)
-				if (*q == '\n')
-					*q = '|';
-			return remote_err(err, cli->sess->node,
-					  "no admin: prompt from the CLI; it last said", last);
+		if (e > 0) {
+			r += e;
+			continue;
 		}
-		/* append refuses to grow past CL_MAX_REMOTE_FILE: say so. */
-		if (*len + (size_t)r >= CL_MAX_REMOTE_FILE / 2)
-			return remote_err(err, cli->sess->node,
-					  "the admin CLI's answer is too long", NULL);
-		for (int i = 0; i < r; i++)
-			if (chunk[i] != '\r' && !append(buf, len, cap, &chunk[i], 1))
-				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		s[w++] = s[r++];
+	}
+	s[w] = '\0';
+	return w;
+}
+
+/* trim_tail: len without trailing spaces, tabs and CSI sequences of s. */
+static size_t trim_tail(const char *s, size_t len)
+{
+	for (;;) {
+		size_t before = len;
+
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		/* An escape sequence ends the text: look back for its ESC. */
+		for (size_t k = len >= 16 ? len - 16 : 0; k < len; k++)
+			if (s[k] == '\x1b' && esc_len(s + k, len - k) == len - k) {
+				len = k;
+				break;
+			}
+		if (len == before)
+			return len;
 	}
 }
 
-int cl_cli_open(struct cl_cli *cli, struct ctl_err *err, struct cl_sess *s)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	enum prompt p;
-	int ok;
+enum cli_stop { STOP_ADMIN, STOP_PAGER_PRESS, STOP_PAGER_OPTIONS, STOP_CONFIRM, STOP_NONE };
 
-	cli->sess = s;
-	cli->ch = ssh_channel_new(s->ssh);
-	if (cli->ch == NULL)
-		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	/* A wide terminal: the CLI must not wrap the lines we parse. */
-	if (ssh_channel_open_session(cli->ch) != SSH_OK ||
-	    ssh_channel_request_pty_size(cli->ch, "vt100", 250, 50) != SSH_OK ||
-	    ssh_channel_request_shell(cli->ch) != SSH_OK)
-		return remote_err(err, s->node, "cannot open the admin CLI",
-				  ssh_get_error(s->ssh));
-	if (!append(&buf, &len, &cap, "", 0))
-		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	ok = read_to_prompt(cli, err, &buf, &len, &cap, &p);
-	free(buf);
-	if (ok && p != PROMPT_ADMIN)
-		return remote_err(err, s->node, "the CLI asks a question at login", NULL);
-	return ok;
+/*
+ * tail_lines copies the last lines of buf (ESC sequences removed,
+ * trailing blanks trimmed) into t; lines[] point at the last nl of them,
+ * the last one possibly unterminated. Blank lines are skipped: where the
+ * CLI puts an empty line between a question's two lines is of no matter.
+ */
+static size_t tail_lines(char *t, size_t cap, const char *buf, size_t len,
+			 const char **lines, size_t want)
+{
+	size_t from = len > cap - 1 ? len - (cap - 1) : 0, n, got = 0;
+	char *end;
+
+	/* A NUL would end a line early: "QUESTION\0junk" is not QUESTION. */
+	if (memchr(buf + from, '\0', len - from) != NULL) {
+		for (size_t i = 0; i < want; i++)
+			lines[i] = NULL;
+		return 0;
+	}
+	memcpy(t, buf + from, len - from);
+	n = strip_esc(t, len - from);
+	n = trim_tail(t, n);
+	t[n] = '\0';
+	end = t + n;
+	while (got < want && end > t) {
+		char *start = end;
+
+		while (start > t && start[-1] != '\n')
+			start--;
+		if (start < end) {
+			char *e = end;
+
+			while (e > start && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			*e = '\0';
+			lines[want - 1 - got] = start;
+			got++;
+		}
+		end = start > t ? start - 1 : t;
+		if (start == t)
+			break;
+	}
+	for (size_t i = 0; i < want - got; i++)
+		lines[i] = NULL;
+	return got;
 }
 
-int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
-	       char **out)
+/* confirm_matches: the last lines of buf are question (lines split at '\n'). */
+static int confirm_matches(const char *buf, size_t len, const char *question)
 {
-	char *buf = NULL, *nl;
+	char t[1024], q[512];
+	const char *lines[8], *ql[8];
+	size_t nq = 0;
+	char *p;
+
+	if (snprintf(q, sizeof(q), "%s", question) >= (int)sizeof(q))
+		return 0;
+	for (p = q; nq < 8;) {
+		char *nl = strchr(p, '\n');
+
+		ql[nq++] = p;
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	/* The question's last line is what the CLI waits on: no newline after it. */
+	if (len == 0 || buf[len - 1] == '\n')
+		return 0;
+	if (memchr(buf, '\0', len) != NULL ||
+	    tail_lines(t, sizeof(t), buf, len, lines, nq) != nq)
+		return 0;
+	for (size_t i = 0; i < nq; i++)
+		if (strcmp(lines[i], ql[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * prompt_at: does buf end with the `admin:` prompt, at the start of its
+ * line (after a line end or at the start of buf; escape sequences may
+ * come before it on its line, blanks and escape sequences after it)?
+ * *at is where its line starts: what comes before is the answer. The
+ * same text in the middle of a line is output (a subject "CN=ops
+ * admin:"), never the prompt. Carriage returns were dropped on reading.
+ */
+static int prompt_at(const char *buf, size_t len, size_t *at)
+{
+	size_t pl = strlen(CLI_PROMPT), n = trim_tail(buf, len), p;
+
+	if (n < pl || memcmp(buf + n - pl, CLI_PROMPT, pl) != 0)
+		return 0;
+	p = n - pl;
+	for (;;) {
+		size_t before = p;
+
+		for (size_t k = p >= 32 ? p - 32 : 0; k < p; k++)
+			if (buf[k] == '\x1b' && esc_len(buf + k, p - k) == p - k) {
+				p = k;
+				break;
+			}
+		if (p == before)
+			break;
+	}
+	if (p > 0 && buf[p - 1] != '\n')
+		return 0;
+	*at = p;
+	return 1;
+}
+
+/*
+ * what_waits: what the output ends with. For an options pager, *more
+ * says whether lines are left to show (B < C in "lines A - B of C").
+ */
+static enum cli_stop what_waits(const char *buf, size_t len, int *more)
+{
+	char t[1024];
+	const char *last[1];
+	size_t n = trim_tail(buf, len), at;
+	unsigned long a, b, c;
+
+	if (prompt_at(buf, len, &at))
+		return STOP_ADMIN;
+	if (n == 0 || buf[n - 1] == '\n' ||
+	    tail_lines(t, sizeof(t), buf, len, last, 1) != 1)
+		return STOP_NONE;
+	if (strcmp(last[0], PAGER_PRESS) == 0)
+		return STOP_PAGER_PRESS;
+	if (strncmp(last[0], PAGER_OPTIONS, strlen(PAGER_OPTIONS)) == 0 &&
+	    sscanf(last[0] + strlen(PAGER_OPTIONS), "%lu - %lu of %lu) :", &a, &b, &c) == 3) {
+		*more = b < c;
+		return STOP_PAGER_OPTIONS;
+	}
+	return STOP_NONE;
+}
+
+/*
+ * cut_pager drops the pager prompt (and what the CLI drew before it)
+ * from buf; 0 if its text is not there as one piece (then no key may be
+ * sent: the same prompt would be seen again and again).
+ */
+static int cut_pager(char *buf, size_t *len, const char *text, int options)
+{
+	char *at = NULL;
+
+	for (char *p = buf; (p = strstr(p, text)) != NULL; p++)
+		at = p;
+	if (at == NULL)
+		return 0;
+	*len = (size_t)(at - buf);
+	*len = trim_tail(buf, *len);
+	if (options && *len > 0 && buf[*len - 1] == '\n') {
+		(*len)--;
+		*len = trim_tail(buf, *len);
+	}
+	buf[*len] = '\0';
+	return 1;
+}
+
+/* last_said: the end of what the CLI printed, one line, for a message. */
+static void last_said(char *dst, size_t cap, const char *buf, size_t len)
+{
+	char t[256];
+	size_t n, from = len > sizeof(t) - 1 ? len - (sizeof(t) - 1) : 0;
+	size_t keep = cap - 1 < 80 ? cap - 1 : 80;
+
+	memcpy(t, buf + from, len - from);
+	n = strip_esc(t, len - from);
+	n = trim_tail(t, n);
+	while (n > 0 && t[n - 1] == '\n')
+		n--;
+	t[n] = '\0';
+	from = n > keep ? n - keep : 0;
+	/* n - from <= keep < cap */
+	memcpy(dst, t + from, n - from);
+	dst[n - from] = '\0';
+	for (char *q = dst; *q; q++)
+		if (*q == '\n')
+			*q = '|';
+}
+
+static long long cli_now_ms(void)
+{
+	return mono_ms();
+}
+
+/*
+ * cli_wait reads until the CLI shows its `admin:` prompt, paging through
+ * pagers and answering the given confirmations (at most 3 answers).
+ * cmd names the command in messages (NULL at login).
+ */
+static int cli_wait(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
+		    const struct cl_confirm *confirm, size_t nconfirm,
+		    char **buf, size_t *len, size_t *cap)
+{
+	const struct cl_node *n = cli->sess->node;
+	long long start = cli_now_ms(), heard = start;
+	long long silence = (long long)cli->sess->timeout * 1000;
+	long long total = (long long)cli->sess->cmd_timeout * 1000;
+	char chunk[4096], said[100];
+	int answered = 0;
+	/*
+	 * After a key to the options pager the CLI ends its prompt line
+	 * ("\r\n"): that line end is the pager's, not the output's.
+	 */
+	int eat_nl = 0;
+
+	for (;;) {
+		int more = 0, r;
+		long long now;
+		enum cli_stop stop = what_waits(*buf, *len, &more);
+		const char *key = NULL;
+
+		if (stop == STOP_ADMIN)
+			return 1;
+		if ((stop == STOP_PAGER_PRESS || stop == STOP_PAGER_OPTIONS) &&
+		    !cut_pager(*buf, len, stop == STOP_PAGER_PRESS ? PAGER_PRESS :
+			       PAGER_OPTIONS, stop == STOP_PAGER_OPTIONS))
+			return remote_err(err, n, CTL_K_PROTOCOL,
+					  "the admin CLI's pager prompt is garbled", cmd);
+		if (stop == STOP_PAGER_PRESS) {
+			key = " ";
+		} else if (stop == STOP_PAGER_OPTIONS) {
+			/* q only after the last line: it would drop the rest. */
+			key = more ? "n" : "q";
+			eat_nl = 1;
+		} else if (*len > 0 && (*buf)[*len - 1] != '\n') {
+			for (size_t i = 0; i < nconfirm && key == NULL; i++)
+				if (confirm_matches(*buf, *len, confirm[i].question)) {
+					if (answered++ == 3)
+						return remote_err(err, n, CTL_K_PROMPT,
+								  "the admin CLI keeps asking", cmd);
+					if (!append(buf, len, cap, "\n", 1))
+						return ctl_err_set(err, CTL_E_INTERNAL,
+								   "out of memory");
+					key = confirm[i].answer;
+				}
+		}
+		if (key != NULL) {
+			if (!chan_write_all(cli->ch, (const uint8_t *)key, strlen(key)))
+				return remote_err(err, n, CTL_K_CONNECT,
+						  "the admin CLI connection broke", cmd);
+			heard = cli_now_ms();
+			continue;
+		}
+		now = cli_now_ms();
+		if (now - start > total) {
+			char what[200];
+
+			last_said(said, sizeof(said), *buf, *len);
+			snprintf(what, sizeof(what), "`%.100s` still running after %d s "
+				 "(command_timeout); it last said", cmd ? cmd : "login",
+				 cli->sess->cmd_timeout);
+			return remote_err(err, n, CTL_K_TIMEOUT, what, said);
+		}
+		if (now - heard > silence) {
+			char what[160];
+
+			last_said(said, sizeof(said), *buf, *len);
+			/* Silence after a line with no end: the CLI waits for an answer. */
+			if (*len > 0 && (*buf)[*len - 1] != '\n' && said[0] != '\0')
+				return remote_err(err, n, CTL_K_PROMPT,
+						  "the admin CLI asks a question ctlsign does "
+						  "not answer (nothing typed)", said);
+			snprintf(what, sizeof(what), "no admin: prompt from the CLI after "
+				 "%d s of silence (timeout)%s%.80s%s; it last said",
+				 cli->sess->timeout, cmd ? ", running `" : "", cmd ? cmd : "",
+				 cmd ? "`" : "");
+			return remote_err(err, n, CTL_K_TIMEOUT, what, said);
+		}
+		{
+			long long wait = silence - (now - heard), left = total - (now - start);
+
+			if (left < wait)
+				wait = left;
+			if (wait > 1000)
+				wait = 1000;
+			if (wait < 1)
+				wait = 1;
+			r = ssh_channel_read_timeout(cli->ch, chunk, sizeof(chunk), 0, (int)wait);
+		}
+		/*
+		 * Nothing on stdout: what waits on stderr is drained without
+		 * waiting (libssh calls a channel with unread stderr not at
+		 * EOF, and each read would return at once until the timeout).
+		 */
+		if (r == 0)
+			while (ssh_channel_read_timeout(cli->ch, chunk, sizeof(chunk), 1, 0) > 0)
+				;
+		if (r < 0 || (r == 0 && ssh_channel_is_eof(cli->ch)))
+			return remote_err(err, n, CTL_K_CONNECT, "the admin CLI closed",
+					  ssh_is_connected(cli->sess->ssh) ?
+					  ssh_get_error(cli->sess->ssh) : "connection lost");
+		if (r == 0)
+			continue;
+		heard = cli_now_ms();
+		/* append refuses to grow past CL_MAX_REMOTE_FILE: say so. */
+		if (*len + (size_t)r >= CL_MAX_REMOTE_FILE / 2)
+			return remote_err(err, n, CTL_K_PROTOCOL,
+					  "the admin CLI's answer is too long", cmd);
+		for (int i = 0; i < r; i++) {
+			char ch = chunk[i];
+
+			if (ch == '\r')
+				continue;
+			/* The answer is text; a NUL would silently end it early. */
+			if (ch == '\0')
+				return remote_err(err, n, CTL_K_PROTOCOL,
+						  "the admin CLI sent a NUL byte", cmd ? cmd : "login");
+			if (eat_nl && ch == '\n') {
+				eat_nl = 0;
+				continue;
+			}
+			if (eat_nl && ch != '\x1b' && ch != '[' && ch != ';' &&
+			    !(ch >= '0' && ch <= '9') && ch != 'm' && ch != 'K')
+				eat_nl = 0;
+			if (!append(buf, len, cap, &ch, 1))
+				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		}
+	}
+}
+
+/* cli_send_wait: send cmd, wait for the prompt; the raw answer in *out. */
+static int cli_send_wait(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
+			 const struct cl_confirm *confirm, size_t nconfirm,
+			 char **out, size_t *out_len)
+{
+	char *buf = NULL, line[1024];
 	size_t len = 0, cap = 0;
-	enum prompt p;
-	char line[1024];
 	int n;
 
 	*out = NULL;
@@ -1103,39 +1476,84 @@ int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
 		return ctl_err_set(err, CTL_E_INTERNAL, "CLI command too long");
 	if (!append(&buf, &len, &cap, "", 0))
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	if (!chan_write_all(cli->ch, (const uint8_t *)line, (size_t)n))
-		goto lost;
-	for (int asked = 0;; asked++) {
-		if (!read_to_prompt(cli, err, &buf, &len, &cap, &p))
-			goto fail;
-		if (p == PROMPT_ADMIN)
-			break;
-		/* The commands we run ask once; never say yes without end. */
-		if (asked == 3) {
-			remote_err(err, cli->sess->node, "the admin CLI keeps asking (y/n)",
-				   cmd);
-			goto fail;
-		}
-		if (!append(&buf, &len, &cap, "\n", 1) ||
-		    !chan_write_all(cli->ch, (const uint8_t *)"y\n", 2))
-			goto lost;
+	if (!chan_write_all(cli->ch, (const uint8_t *)line, (size_t)n)) {
+		free(buf);
+		return remote_err(err, cli->sess->node, CTL_K_CONNECT,
+				  "the admin CLI connection broke", NULL);
 	}
-	/* Drop the echoed command (a terminal echoes it) and the prompt. */
-	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
-		len--;
-	len -= 6;
-	while (len > 0 && buf[len - 1] != '\n')
-		len--;
-	buf[len] = '\0';
+	if (!cli_wait(cli, err, cmd, confirm, nconfirm, &buf, &len, &cap)) {
+		free(buf);
+		return 0;
+	}
+	*out = buf;
+	*out_len = len;
+	return 1;
+}
+
+int cl_cli_open(struct cl_cli *cli, struct ctl_err *err, struct cl_sess *s)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int ok;
+
+	cli->sess = s;
+	cli->ch = ssh_channel_new(s->ssh);
+	if (cli->ch == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	/*
+	 * Wide, so the CLI does not wrap the lines we parse; tall, so that a
+	 * pager that ignores `set cli pagination off` shows few pages.
+	 */
+	if (ssh_channel_open_session(cli->ch) != SSH_OK ||
+	    ssh_channel_request_pty_size(cli->ch, "vt100", 250, 1000) != SSH_OK ||
+	    ssh_channel_request_shell(cli->ch) != SSH_OK)
+		return remote_err(err, s->node, CTL_K_CONNECT, "cannot open the admin CLI",
+				  ssh_get_error(s->ssh));
+	if (!append(&buf, &len, &cap, "", 0))
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	/* The login banner, then the first prompt: nothing is answered here. */
+	ok = cli_wait(cli, err, NULL, NULL, 0, &buf, &len, &cap);
+	free(buf);
+	buf = NULL;
+	/*
+	 * Pagination off for this session. What it answers does not matter:
+	 * a CLI that keeps paging is paged through by cli_wait.
+	 */
+	ok = ok && cli_send_wait(cli, err, "set cli pagination off", NULL, 0, &buf, &len);
+	free(buf);
+	return ok;
+}
+
+int cl_cli_run(struct cl_cli *cli, struct ctl_err *err, const char *cmd,
+	       const struct cl_confirm *confirm, size_t nconfirm, char **out)
+{
+	char *buf = NULL, *nl;
+	size_t len = 0, at;
+
+	*out = NULL;
+	if (!cli_send_wait(cli, err, cmd, confirm, nconfirm, &buf, &len))
+		return 0;
+	/*
+	 * Drop the prompt's line in the bytes as read, before any escape is
+	 * removed (removing one could change what is the prompt), then the
+	 * escapes; the answer must still end with its line end. Then the
+	 * echoed command (a terminal echoes it).
+	 */
+	if (!prompt_at(buf, len, &at)) {
+		free(buf);
+		return remote_err(err, cli->sess->node, CTL_K_PROTOCOL,
+				  "the admin CLI's answer does not end with its prompt", cmd);
+	}
+	len = strip_esc(buf, at);
+	if (len > 0 && buf[len - 1] != '\n') {
+		free(buf);
+		return remote_err(err, cli->sess->node, CTL_K_PROTOCOL,
+				  "the admin CLI's answer ends malformed before its prompt", cmd);
+	}
 	if (strncmp(buf, cmd, strlen(cmd)) == 0 && (nl = strchr(buf, '\n')) != NULL)
 		memmove(buf, nl + 1, strlen(nl + 1) + 1);
 	*out = buf;
 	return 1;
-lost:
-	remote_err(err, cli->sess->node, "the admin CLI connection broke", NULL);
-fail:
-	free(buf);
-	return 0;
 }
 
 void cl_cli_close(struct cl_cli *cli)

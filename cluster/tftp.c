@@ -78,7 +78,9 @@ int cl_tftp_get(struct ctl_err *err, const char *host, int port,
 	}
 	if (rc != CURLE_OK) {
 		free(s.buf);
-		return ctl_err_set(err, CTL_E_REMOTE, "%s: %s", url,
+		return ctl_err_setk(err, CTL_E_REMOTE,
+				    rc == CURLE_OPERATION_TIMEDOUT ? CTL_K_TIMEOUT :
+				    s.too_big ? CTL_K_PROTOCOL : CTL_K_CONNECT, "%s: %s", url,
 				   s.too_big ? "file too large" :
 				   curl_easy_strerror(rc));
 	}

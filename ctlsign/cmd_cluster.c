@@ -13,6 +13,8 @@
 
 #include "cluster.h"
 #include "cmd.h"
+#include "json.h"
+#include "prompt.h"
 #include "text.h"
 #include "trustlist.h"
 #include "util.h"
@@ -25,15 +27,19 @@ static const char cluster_usage[] =
 	"  set-mode    mixed|non-secure     `utils ctl set-cluster ...` on the publisher\n"
 	"  update-ctl                       `utils ctl update CTLFile`, then check every node\n"
 	"  fetch-certs --out DIR            CallManager, CAPF, TVS, ITLRecovery of every node\n"
-	"  distribute  FILE [--dry-run] [--restart-services] [--as NAME]\n"
+	"  fetch-certs --trust --out DIR    the publisher's trust store, DIR/UNIT__NAME.pem\n"
+	"  distribute  FILE [--dry-run] [--restart-services] [--as NAME] [--wait-manual SECONDS]\n"
 	"                                   verify FILE, then put it on every node, all or\n"
-	"                                   nothing, and read it back over TFTP\n"
+	"                                   nothing, and read it back over TFTP; a node with\n"
+	"                                   a CLI and no sftp_user needs a person's upload\n"
+	"  delete-file [--file NAME] [--restart-services]\n"
+	"                                   `file delete tftp NAME` (CTLFile.tlv) on every CLI\n"
 	"\n"
 	"  -c, --config FILE     cluster.conf (docs/cluster.md)\n"
 	"  --known-hosts FILE    instead of the config's known_hosts\n"
 	"  --accept-new          record host keys not yet known (the only trust on first use)\n"
 	"  -j, --jobs N          nodes handled at once (default: config, else 8)\n"
-	"  --json                a machine-readable report on stdout\n"
+	"  --json                the report as one JSON document (docs/json.md)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Passwords (auth = password) are asked once on the terminal, or read from\n"
@@ -44,24 +50,52 @@ static const char cluster_usage[] =
 
 struct cl_args {
 	const char *config, *known_hosts, *file_name, *out_dir, *as_name;
-	int accept_new, jobs, json, dry_run, restart;
+	int accept_new, jobs, json, dry_run, restart, trust, wait_manual;
+	const char *dist_path;   /* distribute: the local file, for the manual step */
 };
 
 /* Set when a node's key was unknown: the command then says how to accept. */
 static int saw_unknown_key;
 
-static void node_error(const char *msg)
+/* note_kind: what the command adds after the errors, by the error's kind. */
+static void note_kind(enum ctl_err_kind kind)
+{
+	switch (kind) {
+	case CTL_K_HOSTKEY_UNKNOWN:
+		saw_unknown_key = 1;
+		break;
+	case CTL_K_NONE:
+	case CTL_K_HOSTKEY_CHANGED:
+	case CTL_K_HOSTKEY_REFUSED:
+	case CTL_K_AUTH:
+	case CTL_K_CONNECT:
+	case CTL_K_TIMEOUT:
+	case CTL_K_PROTOCOL:
+	case CTL_K_PROMPT:
+	case CTL_K_REFUSED:
+	case CTL_K_MANUAL:
+		break;
+	}
+}
+
+static void node_error(const char *msg, enum ctl_err_kind kind)
 {
 	cmd_print(stderr, "ctlsign: %s\n", msg);
-	if (strstr(msg, "host key unknown") != NULL)
-		saw_unknown_key = 1;
+	note_kind(kind);
 }
 
 static int fail_noting(const struct ctl_err *err)
 {
-	if (strstr(err->msg, "host key unknown") != NULL)
-		saw_unknown_key = 1;
+	note_kind(err->kind);
 	return cmd_fail(err);
+}
+
+/* fail_doc: a failure before the report; under --json it is the document. */
+static int fail_doc(const struct cl_args *a, const struct ctl_err *err)
+{
+	if (a->json)
+		cj_fail_doc(err);
+	return fail_noting(err);
 }
 
 static void on_progress(void *arg, const char *node, const char *what)
@@ -70,21 +104,96 @@ static void on_progress(void *arg, const char *node, const char *what)
 	cmd_print(stderr, "  %-16s %s\n", node, what);
 }
 
-/* JSON strings: names, paths and messages may hold anything (text.h). */
-static void json_str(const char *s)
+/*
+ * --json (docs/json.md, docs/schema/cluster.json). A checksum set: null
+ * when not known (the node did not answer); present false when the
+ * node answered that it has no such file.
+ */
+static json_t *json_sum(const struct cl_sum *s, int known)
 {
-	ctl_json_cstr(stdout, s);
+	json_t *o;
+
+	if (!known)
+		return cj_str(NULL);
+	o = cj_obj();
+	cj_set(o, "present", cj_bool(s->present));
+	cj_set(o, "length", s->present ? cj_int((long long)s->len) : cj_str(NULL));
+	cj_set(o, "md5", cj_str(s->present ? s->md5 : NULL));
+	cj_set(o, "sha1", cj_str(s->present ? s->sha1 : NULL));
+	cj_set(o, "sha256", cj_str(s->present ? s->sha256 : NULL));
+	return o;
 }
 
-static void json_sum(const struct cl_sum *s, int known)
+/* json_node_error: a node's first problem ("": none, null). */
+static json_t *json_node_error(const char *msg, enum ctl_err_kind kind)
 {
-	if (!known)
-		fputs("\"unknown\"", stdout);
-	else if (!s->present)
-		fputs("null", stdout);
-	else
-		printf("{\"length\":%zu,\"md5\":\"%s\",\"sha1\":\"%s\",\"sha256\":\"%s\"}",
-		       s->len, s->md5, s->sha1, s->sha256);
+	return msg[0] ? cj_error_msg(CTL_OK, kind, msg) : cj_str(NULL);
+}
+
+/* json_opt: a name the library leaves "" when there is none. */
+static json_t *json_opt(const char *s)
+{
+	return cj_str(s != NULL && s[0] ? s : NULL);
+}
+
+static json_t *json_mode(int mode)
+{
+	return cj_str(mode == 1 ? "mixed" : mode == 0 ? "non-secure" : NULL);
+}
+
+/*
+ * json_identical: true when every node answered over TFTP and all serve
+ * the same bytes (or none has the file), false when two that answered
+ * differ, null when it cannot be told.
+ */
+static json_t *json_identical(const struct cl_status *st, size_t n)
+{
+	const struct cl_status *first = NULL;
+	int unknown = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!st[i].tftp_ok) {
+			unknown = 1;
+			continue;
+		}
+		if (first == NULL)
+			first = &st[i];
+		else if (first->served.present != st[i].served.present ||
+			 (first->served.present &&
+			  strcmp(first->served.sha256, st[i].served.sha256) != 0))
+			return cj_bool(0);
+	}
+	return unknown || first == NULL ? cj_str(NULL) : cj_bool(1);
+}
+
+static json_t *json_status(const struct cl_config *cfg, const struct cl_status *st,
+			   const char *file)
+{
+	json_t *doc = cj_doc_new(), *nodes = cj_arr();
+
+	cj_set(doc, "file", cj_str(file));
+	cj_set(doc, "identical", json_identical(st, cfg->nnodes));
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		const struct cl_node *n = &cfg->nodes[i];
+		const struct cl_status *x = &st[i];
+		json_t *o = cj_obj();
+		int served = x->tftp_ok && x->served.present;
+
+		cj_set(o, "name", cj_str(n->name));
+		cj_set(o, "host", cj_str(n->host));
+		cj_set(o, "port", cj_int(n->port));
+		cj_set(o, "reachable", cj_bool(x->reachable));
+		cj_set(o, "host_key_ok", x->reachable ? cj_bool(x->hostkey_ok) : cj_str(NULL));
+		cj_set(o, "security_mode", json_mode(x->mode));
+		cj_set(o, "tftp_ok", cj_bool(x->tftp_ok));
+		cj_set(o, "served", json_sum(&x->served, x->tftp_ok));
+		cj_set(o, "valid", served ? cj_bool(x->valid) : cj_str(NULL));
+		cj_set(o, "signer", served ? json_opt(x->signer_name) : cj_str(NULL));
+		cj_set(o, "error", json_node_error(x->error, x->error_kind));
+		cj_add(nodes, o);
+	}
+	cj_set(doc, "nodes", nodes);
+	return doc;
 }
 
 static const char *sum_text(char *buf, size_t cap, const struct cl_sum *s, int known)
@@ -126,7 +235,8 @@ static int load(struct cl_config *cfg, struct cl_opts *o, char **password,
 	if (!a->json && isatty(STDERR_FILENO))
 		o->progress = on_progress;
 	if (cl_config_needs_password(cfg)) {
-		*password = ctl_read_secret(err, "SSH password for the cluster nodes: ",
+		*password = ctl_read_secret(err, &cmd_tty_asker,
+					    "SSH password for the cluster nodes: ",
 					    "CTLSIGN_SSH_PASSWORD");
 		if (*password == NULL) {
 			cl_config_cleanup(cfg);
@@ -149,7 +259,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 	ctl_err_init(&err);
 	if (st == NULL) {
 		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	}
 	ok = cl_status_run(cfg, o, &err, st, &identical, file);
 	for (size_t i = 0; i < cfg->nnodes; i++) {
@@ -162,30 +272,15 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 	if (none)
 		identical = 1;
 	if (a->json) {
-		printf("{\"command\":\"status\",\"file\":");
-		json_str(file);
-		printf(",\"identical\":%s,\"nodes\":[", identical ? "true" : "false");
-		for (size_t i = 0; i < cfg->nnodes; i++) {
-			const struct cl_node *n = &cfg->nodes[i];
+		json_t *doc = json_status(cfg, st, file);
+		int jrc;
 
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(n->name);
-			printf(",\"host\":");
-			json_str(n->host);
-			printf(",\"port\":%d,\"reachable\":%s,\"host_key_ok\":%s,"
-			       "\"security_mode\":%d,\"tftp_ok\":%s,\"served\":",
-			       n->port, st[i].reachable ? "true" : "false",
-			       st[i].hostkey_ok ? "true" : "false", st[i].mode,
-			       st[i].tftp_ok ? "true" : "false");
-			json_sum(&st[i].served, st[i].tftp_ok);
-			printf(",\"valid\":%s,\"signer\":",
-			       st[i].valid ? "true" : "false");
-			json_str(st[i].signer_name);
-			printf(",\"error\":");
-			json_str(st[i].error);
-			putchar('}');
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		if ((jrc = cj_print(doc)) != 0) {
+			free(st);
+			return jrc;
 		}
-		printf("]}\n");
 	} else {
 		for (size_t i = 0; i < cfg->nnodes; i++) {
 			const struct cl_node *n = &cfg->nodes[i];
@@ -204,7 +299,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 				       s->valid ? "valid" : "INVALID");
 			putchar('\n');
 			if (s->error[0])
-				node_error(s->error);
+				node_error(s->error, s->error_kind);
 		}
 		if (none)
 			cmd_print(stdout, "no node serves %s\n", file);
@@ -233,8 +328,54 @@ static const char *state_name(enum cl_dist_state s)
 	case CL_DIST_ABORTED: return "kept old";
 	case CL_DIST_ROLLED_BACK: return "rolled back";
 	case CL_DIST_FAILED: return "FAILED";
+	case CL_DIST_MANUAL: return "needs a person";
 	}
 	return "?";
+}
+
+/* state_key: a state as --json names it. */
+static const char *state_key(enum cl_dist_state s)
+{
+	switch (s) {
+	case CL_DIST_PENDING: return "pending";
+	case CL_DIST_PLANNED: return "planned";
+	case CL_DIST_UNCHANGED: return "unchanged";
+	case CL_DIST_SWITCHED: return "switched";
+	case CL_DIST_ABORTED: return "aborted";
+	case CL_DIST_ROLLED_BACK: return "rolled-back";
+	case CL_DIST_FAILED: return "failed";
+	case CL_DIST_MANUAL: return "manual";
+	}
+	return NULL;
+}
+
+static json_t *json_dist(const struct cl_config *cfg, const struct cl_dist *d,
+			 const struct cl_args *a, const char *name,
+			 const struct cl_sum *new_sum, int ok)
+{
+	json_t *doc = cj_doc_new(), *nodes = cj_arr();
+
+	cj_set(doc, "file", cj_str(name));
+	cj_set(doc, "dry_run", cj_bool(a->dry_run));
+	cj_set(doc, "ok", cj_bool(ok));
+	cj_set(doc, "new", json_sum(new_sum, 1));
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		json_t *o = cj_obj();
+
+		cj_set(o, "name", cj_str(cfg->nodes[i].name));
+		cj_set(o, "state", cj_str(state_key(d[i].state)));
+		cj_set(o, "manual", cj_bool(d[i].manual));
+		cj_set(o, "old", json_sum(&d[i].old_sum, d[i].state != CL_DIST_FAILED ||
+					  d[i].old_sum.present));
+		cj_set(o, "holds", json_sum(&d[i].now_sum, d[i].now_known));
+		cj_set(o, "serves", json_sum(&d[i].served, d[i].served_known));
+		cj_set(o, "backup", json_opt(d[i].backup));
+		cj_set(o, "leftover", json_opt(d[i].leftover));
+		cj_set(o, "error", json_node_error(d[i].error, d[i].error_kind));
+		cj_add(nodes, o);
+	}
+	cj_set(doc, "nodes", nodes);
+	return doc;
 }
 
 /* dist_name: the name the file takes on the nodes. */
@@ -263,42 +404,13 @@ static int name_safe(const char *s)
 	return 1;
 }
 
+/* render_dist: the text report (--json: json_dist). */
 static void render_dist(const struct cl_config *cfg, const struct cl_dist *d,
 			const struct cl_args *a, const char *name,
 			const struct cl_sum *new_sum, int ok)
 {
 	char b1[128], b2[128], b3[128];
 
-	if (a->json) {
-		printf("{\"command\":\"distribute\",\"file\":");
-		json_str(name);
-		printf(",\"dry_run\":%s,\"ok\":%s,\"new\":", a->dry_run ? "true" : "false",
-		       ok ? "true" : "false");
-		json_sum(new_sum, 1);
-		printf(",\"nodes\":[");
-		for (size_t i = 0; i < cfg->nnodes; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(cfg->nodes[i].name);
-			printf(",\"state\":");
-			json_str(state_name(d[i].state));
-			printf(",\"old\":");
-			json_sum(&d[i].old_sum, d[i].state != CL_DIST_FAILED ||
-				 d[i].old_sum.present);
-			printf(",\"holds\":");
-			json_sum(&d[i].now_sum, d[i].now_known);
-			printf(",\"serves\":");
-			json_sum(&d[i].served, d[i].served_known);
-			printf(",\"backup\":");
-			json_str(d[i].backup);
-			printf(",\"leftover\":");
-			json_str(d[i].leftover);
-			printf(",\"error\":");
-			json_str(d[i].error);
-			putchar('}');
-		}
-		printf("]}\n");
-		return;
-	}
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		const struct cl_dist *x = &d[i];
 
@@ -307,8 +419,9 @@ static void render_dist(const struct cl_config *cfg, const struct cl_dist *d,
 			       sum_text(b1, sizeof(b1), &x->old_sum, x->state != CL_DIST_FAILED),
 			       sum_text(b2, sizeof(b2), new_sum, 1));
 		} else {
-			cmd_print(stdout, "%s: %s; was %s; holds %s; serves %s", cfg->nodes[i].name,
-			       state_name(x->state),
+			cmd_print(stdout, "%s: %s%s; was %s; holds %s; serves %s", cfg->nodes[i].name,
+			       state_name(x->state), x->manual && x->state == CL_DIST_SWITCHED ?
+			       " (by hand)" : "",
 			       sum_text(b1, sizeof(b1), &x->old_sum,
 					x->state != CL_DIST_FAILED || x->old_sum.present),
 			       sum_text(b2, sizeof(b2), &x->now_sum, x->now_known),
@@ -320,7 +433,7 @@ static void render_dist(const struct cl_config *cfg, const struct cl_dist *d,
 			putchar('\n');
 		}
 		if (x->error[0])
-			node_error(x->error);
+			node_error(x->error, x->error_kind);
 	}
 	if (ok && !a->dry_run)
 		cmd_print(stdout, "every node serves %s (%s)\n", name,
@@ -367,6 +480,33 @@ static void catch_cancel(struct cl_opts *o)
 	o->cancel = &dist_cancel;
 }
 
+/*
+ * on_manual: what a person does for a node ctlsign cannot write (a CUCM
+ * node: no SFTP account reaches its TFTP directory, and the CTL
+ * Provider protocol is not documented). Always printed, on stderr.
+ */
+static void on_manual(void *arg, const struct cl_node *n, const char *name,
+		      const struct cl_sum *want)
+{
+	const struct cl_args *a = arg;
+
+	cmd_print(stderr,
+		  "ctlsign: node %s (%s): no write path (a CLI, no sftp_user); by hand:\n"
+		  "  1. Cisco Unified OS Administration on %s: Software Upgrades > TFTP File "
+		  "Management > Upload File: file %s, directory / (the TFTP root)%s%s%s\n"
+		  "  2. restart Cisco Tftp on %s (`utils service restart Cisco Tftp`, or "
+		  "Cisco Unified Serviceability > Tools > Control Center - Feature Services)\n"
+		  "  then %s must serve %s with md5 %s sha1 %s\n",
+		  n->name, n->host, n->name, a->dist_path,
+		  strcmp(name, a->dist_path) != 0 ? " (its name there must be " : "",
+		  strcmp(name, a->dist_path) != 0 ? name : "",
+		  strcmp(name, a->dist_path) != 0 ? ")" : "",
+		  n->name, n->name, name, want->md5, want->sha1);
+	if (a->wait_manual > 0)
+		cmd_print(stderr, "ctlsign: waiting up to %d s for %s to serve it\n",
+			  a->wait_manual, n->name);
+}
+
 static int do_distribute(const struct cl_config *cfg, const struct cl_opts *opts,
 			 const struct cl_args *a, const char *path)
 {
@@ -382,11 +522,11 @@ static int do_distribute(const struct cl_config *cfg, const struct cl_opts *opts
 	ctl_err_init(&err);
 	/* The engine first: a file that does not verify never leaves here. */
 	if (!ctl_parse_path(&f, &err, path, PARSE_AUTO))
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	if (!ctl_verify(&f, &err, NULL, NULL, NULL)) {
 		ctl_err_prefix(&err, "%s: not distributed", path);
 		ctl_file_cleanup(&f);
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	}
 	name = dist_name(&f, a->as_name, namebuf, sizeof(namebuf));
 	if (!name_safe(name)) {
@@ -397,23 +537,37 @@ static int do_distribute(const struct cl_config *cfg, const struct cl_opts *opts
 	if (!ctl_check_served_as(&f, &err, name)) {
 		ctl_err_prefix(&err, "%s: not distributed", path);
 		ctl_file_cleanup(&f);
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	}
 	d = calloc(cfg->nnodes, sizeof(*d));
 	if (d == NULL) {
 		ctl_file_cleanup(&f);
 		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	}
 	cl_sum_of(&new_sum, f.buf, f.len);
+	o->manual = on_manual;
+	o->manual_arg = (void *)a;
+	o->manual_wait = a->wait_manual;
 	if (!a->dry_run)
 		catch_cancel(o);
 	ok = cl_distribute(cfg, o, &err, d, name, f.buf, f.len, a->dry_run, a->restart);
+	if (a->json) {
+		json_t *doc = json_dist(cfg, d, a, name, &new_sum, ok);
+		int jrc;
+
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		free(d);
+		ctl_file_cleanup(&f);
+		jrc = cj_print(doc);
+		return jrc != 0 ? jrc : ok ? 0 : ctl_exit_code(err.code);
+	}
 	render_dist(cfg, d, a, name, &new_sum, ok);
 	free(d);
 	ctl_file_cleanup(&f);
 	if (!ok)
-		return a->json ? ctl_exit_code(err.code) : cmd_fail(&err);
+		return cmd_fail(&err);
 	return 0;
 }
 
@@ -430,7 +584,7 @@ static int do_certs(const struct cl_config *cfg, const struct cl_opts *o,
 	r = calloc(cfg->nnodes, sizeof(*r));
 	if (r == NULL) {
 		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
-		return cmd_fail(&err);
+		return fail_doc(a, &err);
 	}
 	ok = cl_fetch_certs(cfg, o, &err, r, a->out_dir);
 	for (size_t i = 0; i < cfg->nnodes; i++) {
@@ -439,23 +593,143 @@ static int do_certs(const struct cl_config *cfg, const struct cl_opts *o,
 		cmd_print(stdout, "%s: %d certificate(s) in %s/%s\n", cfg->nodes[i].name,
 		       r[i].fetched, a->out_dir, cfg->nodes[i].name);
 		if (r[i].error[0])
-			node_error(r[i].error);
+			node_error(r[i].error, r[i].error_kind);
 	}
 	if (a->json) {
-		printf("{\"command\":\"fetch-certs\",\"out\":");
-		json_str(a->out_dir);
-		printf(",\"nodes\":[");
+		json_t *doc = cj_doc_new(), *nodes = cj_arr();
+		int jrc;
+
+		cj_set(doc, "out", cj_str(a->out_dir));
+		cj_set(doc, "trust", cj_bool(0));
 		for (size_t i = 0; i < cfg->nnodes; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(cfg->nodes[i].name);
-			printf(",\"fetched\":%d,\"error\":", r[i].fetched);
-			json_str(r[i].error);
-			putchar('}');
+			json_t *x = cj_obj();
+
+			cj_set(x, "name", cj_str(cfg->nodes[i].name));
+			cj_set(x, "fetched", cj_int(r[i].fetched));
+			cj_set(x, "error", json_node_error(r[i].error, r[i].error_kind));
+			cj_add(nodes, x);
 		}
-		printf("]}\n");
+		cj_set(doc, "nodes", nodes);
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		free(r);
+		if ((jrc = cj_print(doc)) != 0)
+			return jrc;
+		return ok ? 0 : cmd_fail(&err);
 	}
 	free(r);
 	return ok ? 0 : cmd_fail(&err);
+}
+
+static int do_trust(const struct cl_config *cfg, const struct cl_opts *o,
+		    const struct cl_args *a)
+{
+	struct ctl_err err;
+	const char *node = NULL;
+	size_t n = 0;
+	int ok;
+
+	ctl_err_init(&err);
+	if (a->out_dir == NULL)
+		return cmd_usage_error("cluster", "fetch-certs --trust needs --out DIR");
+	ok = cl_fetch_trust(cfg, o, &err, a->out_dir, &n, &node);
+	if (a->json) {
+		/* The publisher is the one node; all or nothing: 0 on failure. */
+		json_t *doc = cj_doc_new(), *nodes = cj_arr(), *x;
+		int jrc;
+
+		cj_set(doc, "out", cj_str(a->out_dir));
+		cj_set(doc, "trust", cj_bool(1));
+		if (node != NULL) {
+			x = cj_obj();
+			cj_set(x, "name", cj_str(node));
+			cj_set(x, "fetched", cj_int(ok ? (long long)n : 0));
+			cj_set(x, "error", ok ? cj_str(NULL) : cj_error(&err));
+			cj_add(nodes, x);
+		}
+		cj_set(doc, "nodes", nodes);
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		if ((jrc = cj_print(doc)) != 0)
+			return jrc;
+	}
+	if (!ok)
+		return fail_noting(&err);
+	if (!a->json) {
+		cmd_print(stdout, "%s: %zu trust certificate(s) in %s (UNIT__NAME.pem)\n",
+			  node, n, a->out_dir);
+	}
+	return 0;
+}
+
+static int do_delete(const struct cl_config *cfg, const struct cl_opts *o,
+		     const struct cl_args *a)
+{
+	const char *name = a->file_name ? a->file_name : "CTLFile.tlv";
+	struct cl_delete *r = calloc(cfg->nnodes, sizeof(*r));
+	struct ctl_err err;
+	int ok;
+
+	ctl_err_init(&err);
+	if (r == NULL) {
+		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
+		return fail_doc(a, &err);
+	}
+	ok = cl_delete_file(cfg, o, &err, r, name, a->restart);
+	if (a->json) {
+		json_t *doc = cj_doc_new(), *nodes = cj_arr();
+		int jrc;
+
+		cj_set(doc, "file", cj_str(name));
+		cj_set(doc, "restart", cj_bool(a->restart));
+		for (size_t i = 0; i < cfg->nnodes; i++) {
+			json_t *x = cj_obj();
+
+			cj_set(x, "name", cj_str(cfg->nodes[i].name));
+			cj_set(x, "skipped", cj_bool(r[i].skipped));
+			cj_set(x, "done", cj_bool(r[i].done));
+			/* The counts are known only where the command ran. */
+			cj_set(x, "found", r[i].done ? cj_int(r[i].found) : cj_str(NULL));
+			cj_set(x, "deleted", r[i].done ? cj_int(r[i].deleted) : cj_str(NULL));
+			cj_set(x, "error", json_node_error(r[i].error, r[i].error_kind));
+			cj_add(nodes, x);
+		}
+		cj_set(doc, "nodes", nodes);
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		if ((jrc = cj_print(doc)) != 0) {
+			free(r);
+			return jrc;
+		}
+	} else {
+		for (size_t i = 0; i < cfg->nnodes; i++) {
+			if (r[i].skipped)
+				cmd_print(stdout, "%s: no cli_user; skipped\n", cfg->nodes[i].name);
+			else if (r[i].done)
+				cmd_print(stdout, "%s: file delete tftp %s: found %d, deleted %d%s\n",
+					  cfg->nodes[i].name, name, r[i].found, r[i].deleted,
+					  a->restart ? "; Cisco Tftp restarted" : "");
+			if (r[i].error[0])
+				node_error(r[i].error, r[i].error_kind);
+		}
+	}
+	free(r);
+	if (!ok)
+		return a->json ? ctl_exit_code(err.code) : fail_noting(&err);
+	return 0;
+}
+
+/* json_command: --json's "command" once the subcommand is known ("cluster": unknown). */
+static void json_command(const char *sub)
+{
+	static const char *const names[] = {
+		"cluster status", "cluster distribute", "cluster fetch-certs",
+		"cluster delete-file", "cluster set-mode", "cluster update-ctl",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(sub, names[i] + strlen("cluster ")) == 0)
+			cj_set_command(names[i]);
 }
 
 static int run_sub(const char *sub, const struct cl_config *cfg,
@@ -468,17 +742,26 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 	ctl_err_init(&err);
 	if (strcmp(sub, "status") == 0 && nargs == 0)
 		return do_status(cfg, o, a);
-	if (strcmp(sub, "distribute") == 0 && nargs == 1)
-		return do_distribute(cfg, o, a, args[0]);
+	if (strcmp(sub, "distribute") == 0 && nargs == 1) {
+		struct cl_args with_path = *a;
+
+		with_path.dist_path = args[0];
+		return do_distribute(cfg, o, &with_path, args[0]);
+	}
 	if (strcmp(sub, "fetch-certs") == 0 && nargs == 0)
-		return do_certs(cfg, o, a);
+		return a->trust ? do_trust(cfg, o, a) : do_certs(cfg, o, a);
+	if (strcmp(sub, "delete-file") == 0 && nargs == 0)
+		return do_delete(cfg, o, a);
 	if (strcmp(sub, "set-mode") == 0 && nargs == 1 &&
 	    (strcmp(args[0], "mixed") == 0 || strcmp(args[0], "non-secure") == 0)) {
 		if (!cl_set_mode(cfg, o, &err, strcmp(args[0], "mixed") == 0, &mode))
-			return fail_noting(&err);
+			return fail_doc(a, &err);
 		if (a->json) {
-			printf("{\"command\":\"set-mode\",\"security_mode\":%d}\n", mode);
-			return 0;
+			json_t *doc = cj_doc_new();
+
+			cj_set(doc, "requested", cj_str(args[0]));
+			cj_set(doc, "security_mode", json_mode(mode));
+			return cj_print(doc);
 		}
 		printf("cluster security mode: %d (%s)\n", mode, mode_name(mode));
 		printf("restart the TFTP and Cisco CallManager services on every node "
@@ -487,7 +770,7 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 	}
 	if (strcmp(sub, "update-ctl") == 0 && nargs == 0) {
 		if (!cl_update_ctl(cfg, o, &err))
-			return fail_noting(&err);
+			return fail_doc(a, &err);
 		if (!a->json)
 			printf("utils ctl update CTLFile: done; checking every node\n");
 		return do_status(cfg, o, a);
@@ -495,7 +778,90 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 	return cmd_usage_error("cluster", "bad subcommand or arguments for '%s'", sub);
 }
 
+/* shell_word appends w to out quoted for a POSIX shell (as is when plain). */
+static void shell_word(FILE *out, const char *w)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789@%+=:,./_-";
+
+	if (w[0] != '\0' && w[strspn(w, plain)] == '\0') {
+		fputs(w, out);
+		return;
+	}
+	fputc('\'', out);
+	for (; *w; w++) {
+		if (*w == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*w, out);
+	}
+	fputc('\'', out);
+}
+
+/*
+ * print_rerun: after an unknown host key, the user's own command with
+ * --accept-new added: every word as typed (words: argv before getopt
+ * reordered it; words[0] is "cluster"), each quoted for a POSIX shell so
+ * that the line can be pasted. --accept-new goes last, or right after
+ * "cluster" when a "--" ends the options. Only the command line goes
+ * into it (no secret is ever on it), nothing from the environment. The
+ * line goes through the sanitizer like every other: a word with a
+ * control character or bytes that are not UTF-8 shows them as \xNN, and
+ * the line then says that it cannot be pasted as it is.
+ */
+static void print_rerun(int argc, char *const *words)
+{
+	char *line = NULL, *safe;
+	size_t len = 0;
+	FILE *mem = words != NULL ? open_memstream(&line, &len) : NULL;
+	int dashdash = 0;
+
+	if (mem == NULL) {
+		cmd_print(stderr, "ctlsign: once the fingerprints are checked, run the "
+			  "same command again with --accept-new\n");
+		return;
+	}
+	for (int i = 1; i < argc; i++)
+		dashdash |= strcmp(words[i], "--") == 0;
+	fputs("ctlsign", mem);
+	for (int i = 0; i < argc; i++) {
+		fputc(' ', mem);
+		shell_word(mem, words[i]);
+		if (i == 0 && dashdash)
+			fputs(" --accept-new", mem);
+	}
+	if (!dashdash)
+		fputs(" --accept-new", mem);
+	if (fclose(mem) != 0 || line == NULL) {
+		free(line);
+		return;
+	}
+	cmd_print(stderr, "ctlsign: once the fingerprints are checked: %s\n", line);
+	safe = malloc(4 * len + 1);
+	if (safe != NULL && (ctl_text_safe(safe, 4 * len + 1, (const uint8_t *)line, len) != len ||
+			     memcmp(safe, line, len) != 0))
+		cmd_print(stderr, "ctlsign: (a word of it holds bytes shown as \\xNN: "
+			  "type that word as you did, not as shown)\n");
+	free(safe);
+	free(line);
+}
+
+static int cluster_run(int argc, char **argv, char *const *words);
+
 int cmd_cluster(int argc, char **argv)
+{
+	/* getopt_long reorders argv: the words as typed, for print_rerun. */
+	char **words = calloc((size_t)argc + 1, sizeof(*words));
+	int rc;
+
+	if (words != NULL)
+		memcpy(words, argv, (size_t)argc * sizeof(*words));
+	rc = cluster_run(argc, argv, words);
+	free(words);
+	return rc;
+}
+
+static int cluster_run(int argc, char **argv, char *const *words)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -508,6 +874,8 @@ int cmd_cluster(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "as", required_argument, NULL, 'a' },
+		{ "trust", no_argument, NULL, 'T' },
+		{ "wait-manual", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -519,6 +887,7 @@ int cmd_cluster(int argc, char **argv)
 	const char *sub;
 	int c, rc;
 
+	a.json = cj_wanted("cluster", argc, argv);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:j:o:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -536,6 +905,12 @@ int cmd_cluster(int argc, char **argv)
 		case 'f': a.file_name = optarg; break;
 		case 'o': a.out_dir = optarg; break;
 		case 'a': a.as_name = optarg; break;
+		case 'T': a.trust = 1; break;
+		case 'W':
+			a.wait_manual = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || a.wait_manual < 1 || a.wait_manual > 86400)
+				return cmd_usage_error("cluster", "--wait-manual must be 1..86400 seconds");
+			break;
 		case 'h': fputs(cluster_usage, stdout); return 0;
 		default: return cmd_bad_option("cluster", argv);
 		}
@@ -543,20 +918,21 @@ int cmd_cluster(int argc, char **argv)
 	if (optind == argc)
 		return cmd_usage_error("cluster", "no subcommand");
 	sub = argv[optind++];
+	json_command(sub);
 	if (a.config == NULL)
 		return cmd_usage_error("cluster", "no configuration (-c cluster.conf)");
 	ctl_err_init(&err);
 	/* A node that drops its connection must cost an error, not the process. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!cl_global_init(&err))
-		return cmd_fail(&err);
+		return fail_doc(&a, &err);
 	if (!load(&cfg, &o, &password, &a, &err)) {
-		rc = cmd_fail(&err);
+		rc = fail_doc(&a, &err);
 	} else {
 		rc = run_sub(sub, &cfg, &o, &a, argc - optind, argv + optind);
-		if (saw_unknown_key)
-			cmd_print(stderr, "ctlsign: once the fingerprints are checked: "
-				"ctlsign cluster %s -c %s --accept-new\n", sub, a.config);
+		/* With --accept-new already, the advice would be the same command. */
+		if (saw_unknown_key && !a.accept_new)
+			print_rerun(argc, words);
 		cl_config_cleanup(&cfg);
 	}
 	burn_str(password);

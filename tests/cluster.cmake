@@ -1,5 +1,6 @@
 # The configuration parser, with hostile files.
 ctlsign_unit_test(test_cluster ctlsign_cluster)
+target_compile_definitions(test_cluster PRIVATE SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
 # Cluster tests against real servers (tests/cluster/): each script starts
 # its own sshd and tftpd-hpa instances on 127.0.NET.x (its own NET, so
@@ -8,6 +9,10 @@ ctlsign_unit_test(test_cluster ctlsign_cluster)
 set(CTLSIGN_CLUSTER_TESTS
   status
   distribute
+  cli
+  hostile
+  manual
+  rerun
   "failures down"
   "failures hostkey"
   "failures perm"

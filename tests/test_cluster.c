@@ -102,6 +102,8 @@ static void test_defaults_and_overrides(void **state)
 	assert_int_equal(cfg.nnodes, 3);
 	assert_int_equal(cfg.jobs, 4);
 	assert_int_equal(cfg.timeout, 10);
+	/* A command may run much longer than a read may be silent. */
+	assert_int_equal(cfg.cmd_timeout, 1800);
 	snprintf(want, sizeof(want), "%s/known_hosts", f->dir);
 	assert_string_equal(cfg.known_hosts, want);
 	/* Order of sections does not matter: sub1 got the defaults too. */
@@ -162,6 +164,9 @@ static void test_hostile(void **state)
 		{ "[node a]\nhost = h\nsftp_user = u\nrestart = exec\n", "needs restart_command", CTL_E_USAGE },
 		{ "[cluster]\njobs = 0\n[node a]\nhost = h\ncli_user = u\n", "jobs must be", CTL_E_USAGE },
 		{ "[cluster]\ntimeout = -1\n[node a]\nhost = h\ncli_user = u\n", "timeout", CTL_E_USAGE },
+		{ "[cluster]\ncommand_timeout = 0\n[node a]\nhost = h\ncli_user = u\n", "command_timeout 1..86400", CTL_E_USAGE },
+		{ "[cluster]\ncommand_timeout = 86401\n[node a]\nhost = h\ncli_user = u\n", "command_timeout 1..86400", CTL_E_USAGE },
+		{ "[node a]\nhost = h\ncli_user = u\ncommand_timeout = 5\n", "command_timeout", CTL_E_USAGE },
 		{ "[cluster]\njobs = 2\n", "no [node NAME] section", CTL_E_USAGE },
 		{ "", "no [node NAME] section", CTL_E_USAGE },
 		{ "[node a\nhost = h\n", "line 1", CTL_E_USAGE },
@@ -340,6 +345,38 @@ static void test_config_size(void **state)
 	free(text);
 }
 
+/* The example installed with the program (docs/cluster.conf.example) is valid
+ * and says what its comments say. */
+static void test_config_example(void **state)
+{
+	struct cl_config cfg;
+	struct ctl_err err;
+	FILE *fp = fopen(SOURCE_DIR "/docs/cluster.conf.example", "rb");
+	char text[8192];
+	size_t len;
+
+	(void)state;
+	assert_non_null(fp);
+	len = fread(text, 1, sizeof(text), fp);
+	fclose(fp);
+	assert_true(len > 0 && len < sizeof(text));
+	ctl_err_init(&err);
+	if (!cl_config_parse_buffer(&cfg, &err, "/etc/ctlsign/cluster.conf", text, len))
+		fail_msg("the example is refused: %s", err.msg);
+	assert_int_equal(cfg.nnodes, 3);
+	assert_int_equal(cfg.timeout, 10);
+	assert_int_equal(cfg.cmd_timeout, 1800);
+	assert_string_equal(cfg.known_hosts, "/etc/ctlsign/known_hosts");
+	assert_int_equal(cfg.nodes[0].role, CL_ROLE_PUBLISHER);
+	assert_string_equal(cfg.nodes[0].cli_user, "admin");
+	assert_null(cfg.nodes[0].sftp_user);
+	assert_int_equal(cfg.nodes[0].auth, CL_AUTH_KEY);
+	assert_null(cfg.nodes[2].cli_user);
+	assert_string_equal(cfg.nodes[2].sftp_user, "tftpadmin");
+	assert_int_equal(cfg.nodes[2].restart, CL_RESTART_EXEC);
+	cl_config_cleanup(&cfg);
+}
+
 /* The buffer entry (the fuzzer's): not NUL-terminated, names the file. */
 static void test_parse_buffer(void **state)
 {
@@ -397,6 +434,8 @@ static void kh_refused(const char *path, enum ctl_code code, ...)
 	alarm(0);
 	assert_null(real);
 	assert_int_equal(err.code, code);
+	/* No host key can be checked against it: the kind says so. */
+	assert_int_equal(err.kind, CTL_K_HOSTKEY_REFUSED);
 	assert_null(strchr(err.msg, '\n'));
 	va_start(ap, code);
 	while ((want = va_arg(ap, const char *)) != NULL)
@@ -566,6 +605,31 @@ static void test_password_auth(void **state)
 	cl_config_cleanup(&cfg);
 }
 
+/*
+ * Errors carry a kind: the first error's, like its message; a plain
+ * ctl_err_set is CTL_K_NONE; ctl_err_init clears it and the offset.
+ */
+static void test_err_kind(void **state)
+{
+	struct ctl_err err;
+
+	(void)state;
+	ctl_err_init(&err);
+	assert_int_equal(err.kind, CTL_K_NONE);
+	assert_int_equal(err.offset, -1);
+	ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_HOSTKEY_UNKNOWN, "node %s: host key unknown", "a");
+	ctl_err_setk(&err, CTL_E_REMOTE, CTL_K_TIMEOUT, "later");
+	ctl_err_set(&err, CTL_E_IO, "later still");
+	assert_int_equal(err.kind, CTL_K_HOSTKEY_UNKNOWN);
+	assert_int_equal(err.code, CTL_E_REMOTE);
+	assert_string_equal(err.msg, "node a: host key unknown");
+	ctl_err_prefix(&err, "x");
+	assert_int_equal(err.kind, CTL_K_HOSTKEY_UNKNOWN);
+	ctl_err_init(&err);
+	ctl_err_set(&err, CTL_E_IO, "plain");
+	assert_int_equal(err.kind, CTL_K_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,7 +643,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_modes, setup, teardown),
 		cmocka_unit_test(test_parse_buffer),
+		cmocka_unit_test(test_err_kind),
 		cmocka_unit_test_setup_teardown(test_known_hosts_ok, setup, teardown),
+		cmocka_unit_test(test_config_example),
 		cmocka_unit_test_setup_teardown(test_known_hosts_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_hosts_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_hosts_not_regular, setup, teardown),

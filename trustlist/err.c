@@ -10,6 +10,8 @@
 void ctl_err_init(struct ctl_err *err)
 {
 	err->code = CTL_OK;
+	err->kind = CTL_K_NONE;
+	err->offset = -1;
 	err->msg[0] = '\0';
 }
 
@@ -33,6 +35,20 @@ int ctl_err_set(struct ctl_err *err, enum ctl_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	ctl_err_vset(err, code, fmt, ap);
 	va_end(ap);
+	return 0;
+}
+
+int ctl_err_setk(struct ctl_err *err, enum ctl_code code, enum ctl_err_kind kind,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int first = err != NULL && err->code == CTL_OK;
+
+	va_start(ap, fmt);
+	ctl_err_vset(err, code, fmt, ap);
+	va_end(ap);
+	if (first)
+		err->kind = kind;
 	return 0;
 }
 

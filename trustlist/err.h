@@ -23,8 +23,31 @@ enum ctl_code {
 	CTL_E_INTERNAL = 7,  /* out of memory, OpenSSL failure */
 };
 
+/*
+ * What went wrong, for code that must decide (ask the user to accept a
+ * host key, retry, say "timeout"): callers switch on the kind, never
+ * on the message text. The code still chooses the exit status. The one
+ * list of kinds; add a value here, with its comment, when a caller
+ * needs to tell a new case apart.
+ */
+enum ctl_err_kind {
+	CTL_K_NONE = 0,          /* not classified (the default) */
+	CTL_K_HOSTKEY_UNKNOWN,   /* a node's host key is not in known_hosts */
+	CTL_K_HOSTKEY_CHANGED,   /* a node offers another key (or key type) than recorded */
+	CTL_K_HOSTKEY_REFUSED,   /* the key could not be checked or recorded (known_hosts unusable) */
+	CTL_K_AUTH,              /* the node refused our credentials */
+	CTL_K_CONNECT,           /* cannot connect, or the connection or channel was lost */
+	CTL_K_TIMEOUT,           /* no answer within the timeout, or a command overran its total bound */
+	CTL_K_PROTOCOL,          /* the node answered, but not as expected (CLI text, SFTP reply) */
+	CTL_K_PROMPT,            /* the node's CLI asks a question ctlsign does not answer */
+	CTL_K_REFUSED,           /* the node refused an operation (permission, disk full, rename) */
+	CTL_K_MANUAL,            /* a node ctlsign cannot write: a person's step is needed */
+};
+
 struct ctl_err {
 	enum ctl_code code;
+	enum ctl_err_kind kind;  /* CTL_K_NONE unless the layer that failed knows */
+	long long offset;        /* byte offset in the input file; -1: none */
 	char msg[512];
 };
 
@@ -38,6 +61,14 @@ void ctl_err_init(struct ctl_err *err);
  */
 int ctl_err_set(struct ctl_err *err, enum ctl_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * ctl_err_setk is ctl_err_set that also records the kind (for the first
+ * error only, like the message).
+ */
+int ctl_err_setk(struct ctl_err *err, enum ctl_code code, enum ctl_err_kind kind,
+		 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * ctl_err_prefix puts "prefix: " before an already recorded message, to

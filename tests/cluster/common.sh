@@ -21,12 +21,18 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# run CMD ARGS...: status in $rc, output in $H/out and $H/err.
+# run CMD ARGS...: status in $rc, output in $H/out and $H/err; with
+# --json, $H/out is checked as json_valid does, for its own command.
 run() {
 	set +e
 	"$@" >"$H/out" 2>"$H/err"
 	rc=$?
 	set -e
+	for a in "$@"; do
+		[ "$a" = --json ] || continue
+		json_valid - "$*"
+		break
+	done
 }
 
 # expect WHAT RC [TEXT...]: the last run exited RC and each TEXT is in
@@ -80,6 +86,13 @@ no_tmp() {
 
 # backups I: how many CTLFile.tlv.bak-* node I holds.
 backups() { ls -A "$H/n$1/tftp" | grep -c '^CTLFile\.tlv\.bak-' || true; }
+
+# json_valid COMMAND WHAT: $H/out is one valid COMMAND --json document
+# (docs/schema/, the validator of tests/cli/json_schema.sh).
+json_valid() {
+	python3 "$(dirname "$0")/../cli/json_validate.py" "$(dirname "$0")/../../docs/schema" \
+		"$1" "$H/out" || fail "$2: not a valid '$1' document"
+}
 
 finish() {
 	if [ "$fails" -gt 0 ]; then

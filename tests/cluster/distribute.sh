@@ -34,6 +34,7 @@ done
 
 run "$BIN" cluster distribute -c "$H/five.conf" "$H/new.tlv" --json
 expect "distribute to 5 nodes" 0
+json_valid "cluster distribute" "distribute to 5 nodes"
 python3 - "$H/out" "$old" "$new" <<'PY' || fail "distribute --json: $(cat "$H/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -43,7 +44,7 @@ for n in r["nodes"]:
     assert n["state"] == "switched", n
     assert n["old"]["md5"] == sys.argv[2], n
     assert n["holds"]["md5"] == sys.argv[3] and n["serves"]["md5"] == sys.argv[3], n
-    assert ".bak-" in n["backup"] and n["error"] == "", n
+    assert ".bak-" in n["backup"] and n["error"] is None, n
 PY
 for i in 1 2 3 4 5; do
 	holds "$i" "$new" "distribute to 5 nodes"

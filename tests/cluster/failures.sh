@@ -59,13 +59,16 @@ h_signaltree() {
 	kill "-$1" "$2" 2>/dev/null || true
 }
 
-# pause_run STEP NODE I [ACTION]: distribute with the test hook pausing at STEP on
+# pause_run STEP NODE I [ACTION]: distribute with the test build's hook
+# (ctlsign-cluster-testhooks, docs/cluster.md "Testing") pausing at STEP on
 # NODE; kill node I's sshd while it waits; then let it go on.
+HBIN=$(dirname "$BIN")/ctlsign-cluster-testhooks
+[ -x "$HBIN" ] || fail "no test build $HBIN"
 pause_run() {
 	rm -f "$H/pause"
 	set +e
 	CTLSIGN_TEST_PAUSE="$1:$2" CTLSIGN_TEST_PAUSE_FILE="$H/pause" \
-		"$BIN" cluster distribute -c "$C" "$H/new.tlv" >"$H/out" 2>"$H/err" &
+		"$HBIN" cluster distribute -c "$C" "$H/new.tlv" >"$H/out" 2>"$H/err" &
 	pid=$!
 	k=0
 	while [ ! -e "$H/pause" ] && [ "$k" -lt 600 ]; do sleep 0.05; k=$((k + 1)); done

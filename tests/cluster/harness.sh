@@ -195,6 +195,7 @@ h_conf() {
 		echo "[cluster]"
 		echo "known_hosts = $H/known_hosts"
 		echo "timeout = ${H_TIMEOUT:-20}"
+		[ -z "${H_CMD_TIMEOUT:-}" ] || echo "command_timeout = $H_CMD_TIMEOUT"
 		echo "auth = key"
 		echo "identity = $H/client_key"
 		echo "cli_user = root"

@@ -15,6 +15,11 @@ run "$BIN" cluster status -c "$C"
 expect "status, keys unknown" 5 "host key unknown" "NOT TRUSTED" "$fp1" \
 	"ctlsign cluster status -c $C --accept-new"
 [ ! -s "$H/known_hosts" ] || fail "status without --accept-new wrote known_hosts"
+run "$BIN" cluster status -c "$C" --json
+expect "status --json, keys unknown" 5
+json_valid "cluster status" "status --json, keys unknown"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["nodes"][0]["error"]["kind"] == "hostkey-unknown" else 1)' "$H/out" ||
+	fail "status --json, keys unknown: no hostkey-unknown: $(cat "$H/out")"
 
 run "$BIN" cluster status -c "$C" --accept-new
 expect "status --accept-new (no CTL yet)" 0 "security mode non-secure" "no node serves CTLFile.tlv"
@@ -35,6 +40,7 @@ run "$BIN" cluster status -c "$C"
 expect "status, mixed" 0 "security mode mixed" "md5 $m1" "valid" "all nodes serve the same file"
 run "$BIN" cluster status -c "$C" --json
 expect "status --json" 0
+json_valid "cluster status" "status --json"
 python3 - "$H/out" "$m1" <<'PY' || fail "status --json: $(cat "$H/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -42,9 +48,15 @@ assert r["identical"] is True
 assert len(r["nodes"]) == 3
 for n in r["nodes"]:
     assert n["reachable"] and n["host_key_ok"] and n["valid"], n
-    assert n["security_mode"] == 1, n
+    assert n["security_mode"] == "mixed", n
     assert n["served"]["md5"] == sys.argv[2], n
 PY
+
+# set-mode --json: the mode read back, as a name.
+run "$BIN" cluster set-mode -c "$C" mixed --json
+expect "set-mode --json" 0
+json_valid "cluster set-mode" "set-mode --json"
+grep -qF '"security_mode":"mixed"' "$H/out" || fail "set-mode --json: $(cat "$H/out")"
 
 # update-ctl: a new CTL, then every node is checked to serve it.
 sleep 1
@@ -83,6 +95,12 @@ mkdir "$H/elsewhere" "$H/certs2"
 ln -s "$H/elsewhere" "$H/certs2/n2"
 run "$BIN" cluster fetch-certs -c "$C" --out "$H/certs2"
 expect "fetch-certs, symlink" 5 "certs2/n2: not a directory" "n1: 4 certificate(s)"
+rm -rf "$H/certs3"
+mkdir "$H/elsewhere3" "$H/certs3"
+ln -s "$H/elsewhere3" "$H/certs3/n2"
+run "$BIN" cluster fetch-certs -c "$C" --out "$H/certs3" --json
+expect "fetch-certs --json, symlink" 5
+json_valid "cluster fetch-certs" "fetch-certs --json, symlink"
 [ -z "$(ls -A "$H/elsewhere")" ] || fail "fetch-certs wrote through a symbolic link"
 
 # A node serving another (valid) CTL: not identical, exit 5; a node
@@ -91,11 +109,19 @@ cp "$H/n3/tftp/CTLFile.tlv" "$H/keep.tlv"
 cp "$H/from-fetched.tlv" "$H/n3/tftp/CTLFile.tlv"
 run "$BIN" cluster status -c "$C"
 expect "status, one node differs" 5 "nodes serve DIFFERENT files"
+run "$BIN" cluster status -c "$C" --json
+expect "status --json, one node differs" 5
+json_valid "cluster status" "status --json, one node differs"
+grep -qF '"identical":false' "$H/out" || fail "status --json, one node differs: $(cat "$H/out")"
 size=$(wc -c <"$H/keep.tlv")
 cp "$H/keep.tlv" "$H/n3/tftp/CTLFile.tlv"
 printf 'X' | dd of="$H/n3/tftp/CTLFile.tlv" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
 run "$BIN" cluster status -c "$C"
 expect "status, one node serves a broken CTL" 1 "INVALID"
+run "$BIN" cluster status -c "$C" --json
+expect "status --json, one node serves a broken CTL" 1
+json_valid "cluster status" "status --json, one node serves a broken CTL"
+grep -qF '"valid":false' "$H/out" || fail "status --json, a broken CTL: $(cat "$H/out")"
 cp "$H/keep.tlv" "$H/n3/tftp/CTLFile.tlv"
 
 # auth = password: taken from CTLSIGN_SSH_PASSWORD (these servers refuse
