@@ -14,6 +14,18 @@ int cmd_build(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgn(int argc, char **argv);
+/* cmd_enc.c: `sgn encrypt` and `sgn decrypt` (called from cmd_sgn). */
+int cmd_sgn_encrypt(int argc, char **argv);
+int cmd_sgn_decrypt(int argc, char **argv);
+struct ctl_elem;
+struct ctl_file;
+/* cmd_enc_show_elem prints an encryption element's value (tags 16-27) for show. */
+void cmd_enc_show_elem(FILE *out, const struct ctl_elem *e);
+/* cmd_enc_show_summary / _json: show's lines (JSON members) for an encrypted file or its stub. */
+void cmd_enc_show_summary(FILE *out, const char *path, const struct ctl_file *f);
+/* (_json sets the members "encryption" and "stub_cert_hash" of show's file object.) */
+struct json_t;
+void cmd_enc_show_json(struct json_t *file, const char *path, const struct ctl_file *f);
 int cmd_check(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
@@ -47,5 +59,19 @@ int cmd_parse_digest(const char *s, uint8_t *out);
 int cmd_timestamp(const char *opt, uint32_t *out);
 /* cmd_basename returns the part of path after its last '/'. */
 const char *cmd_basename(const char *path);
+
+/*
+ * Phone trust, rendered one way for `check` and `build --from`
+ * (cmd_check.c). cmd_trust_line writes "phones CLASS: VERDICT: reason"
+ * for one verdict; cmd_trust_status is the exit status the verdicts of
+ * steps make (check's 0/10/11/12/13); cmd_load_trust_store reads
+ * --trust-store DIR (release with ctl_trust_store_free).
+ */
+struct ctl_trust_verdict;
+struct ctl_trust_step;
+struct ctl_trust_store;
+void cmd_trust_line(char *out, size_t n, int phone, const struct ctl_trust_verdict *v);
+int cmd_trust_status(const struct ctl_trust_step *st, size_t n);
+struct ctl_trust_store *cmd_load_trust_store(struct ctl_err *err, const char *dir);
 
 #endif

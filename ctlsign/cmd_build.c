@@ -6,10 +6,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/sha.h>
 
 #include "cmd.h"
+#include "prompt.h"
 #include "tokens/tokens.h"
 #include "trustlist.h"
 #include "util.h"
@@ -48,6 +50,10 @@ static const char build_usage[] =
 	"  --from OLD         start from the records of OLD, copied byte for byte\n"
 	"  --remove SEL       drop a record of OLD: its number (as `show` prints) or sha1:HEX\n"
 	"  --from-signer CERT OLD may be signed by CERT (default: only by the new signer)\n"
+	"  --held-itl ITL     with --from OLD (a CTL): the ITL the phones hold, for the\n"
+	"                     warning about who takes the new file (as `check` says it)\n"
+	"  --held-ctl CTL     with --from OLD (an ITL): the CTL the phones hold\n"
+	"  --trust-store DIR  with --from: the cluster's trust store (as for `check`)\n"
 	"  --signer-version M.N  write the signer-version element (tag 28)\n"
 	"  -q, --quiet        print nothing on success\n"
 	"  -h, --help         this text\n";
@@ -57,7 +63,7 @@ enum {
 	OPT_APP_SERVER, OPT_TVS, OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_SIGN_TOKEN,
 	OPT_SAST_TOKEN, OPT_MODULE, OPT_ALLOW_SINGLE, OPT_FINAL_TRY, OPT_ITL,
 	OPT_DIGEST, OPT_TIMESTAMP, OPT_FILENAME, OPT_FROM, OPT_REMOVE,
-	OPT_SIGNER_VERSION, OPT_FROM_SIGNER,
+	OPT_SIGNER_VERSION, OPT_FROM_SIGNER, OPT_HELD_ITL, OPT_HELD_CTL, OPT_TRUST_STORE,
 };
 
 static const struct option build_opts[] = {
@@ -81,6 +87,9 @@ static const struct option build_opts[] = {
 	{ "filename", required_argument, NULL, OPT_FILENAME },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "from-signer", required_argument, NULL, OPT_FROM_SIGNER },
+	{ "held-itl", required_argument, NULL, OPT_HELD_ITL },
+	{ "held-ctl", required_argument, NULL, OPT_HELD_CTL },
+	{ "trust-store", required_argument, NULL, OPT_TRUST_STORE },
 	{ "remove", required_argument, NULL, OPT_REMOVE },
 	{ "signer-version", required_argument, NULL, OPT_SIGNER_VERSION },
 	{ "output", required_argument, NULL, 'o' },
@@ -120,26 +129,56 @@ static int grow(void *pp, size_t n, size_t size)
 	return 1;
 }
 
+/*
+ * attrs_start: where FILE ends in s (FILE[,ATTR=VALUE]...): at the first
+ * ',' that starts an attribute, a word and '=' (or "dns" or "ip" alone:
+ * a value forgotten), so that a mistyped attribute (",dn=x") is named as
+ * one instead of being read as part of a file name that does not exist.
+ * A file whose own name holds such a part is still found when it exists:
+ * then only ",dns=" and ",ip=" end it, as they always did. NULL: no
+ * attributes.
+ */
+static char *attrs_start(char *s)
+{
+	static const char word[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+	char *p, *known;
+	struct stat st;
+	int exists;
+
+	for (known = s; (known = strchr(known, ',')) != NULL; known++)
+		if (strncmp(known, ",dns=", 5) == 0 || strncmp(known, ",ip=", 4) == 0)
+			break;
+	if (known != NULL)
+		*known = '\0';
+	exists = stat(s, &st) == 0;
+	if (known != NULL)
+		*known = ',';
+	if (exists)
+		return known;
+	for (p = s; (p = strchr(p, ',')) != NULL; p++) {
+		size_t w = strspn(p + 1, word);
+
+		if (w > 0 && (p[1 + w] == '=' ||
+			      ((p[1 + w] == ',' || p[1 + w] == '\0') &&
+			       ((w == 3 && strncmp(p + 1, "dns", 3) == 0) ||
+				(w == 2 && strncmp(p + 1, "ip", 2) == 0)))))
+			return p;
+	}
+	return known;
+}
+
 /* Parses "FILE[,dns=NAME][,ip=A.B.C.D]" into spec (cert loaded). */
 static int parse_spec(struct build *b, struct ctl_err *err,
 		      struct ctl_rec_spec *spec, const char *arg)
 {
-	char *copy = strdup(arg), *p, *opt;
+	char *copy = strdup(arg), *opt;
 	X509 *cert = NULL;
 	int ok = 0;
 
 	if (copy == NULL)
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	/* The file name ends at the first ",dns=" or ",ip=". */
-	p = copy;
-	for (;;) {
-		p = strchr(p, ',');
-		if (p == NULL || strncmp(p, ",dns=", 5) == 0 ||
-		    strncmp(p, ",ip=", 4) == 0)
-			break;
-		p++;
-	}
-	opt = p;
+	opt = attrs_start(copy);
 	if (opt != NULL)
 		*opt++ = '\0';
 	while (opt != NULL) {
@@ -172,9 +211,16 @@ static int parse_spec(struct build *b, struct ctl_err *err,
 			}
 			spec->has_ip = 1;
 		} else {
-			ctl_err_set(err, CTL_E_USAGE,
-				    "%s: unknown attribute '%s' (dns= or ip=)",
-				    arg, opt);
+			size_t w = strcspn(opt, "=");
+
+			/* The piece that is wrong, by itself: the file is not. */
+			if (opt[w] == '\0' && (strcmp(opt, "dns") == 0 || strcmp(opt, "ip") == 0))
+				ctl_err_set(err, CTL_E_USAGE, "%s: attribute '%s' without "
+					    "its value (%s)", arg, opt, opt[0] == 'd' ?
+					    "dns=NAME" : "ip=A.B.C.D");
+			else
+				ctl_err_set(err, CTL_E_USAGE, "%s: unknown attribute '%.*s' "
+					    "(dns=NAME or ip=A.B.C.D)", arg, (int)w, opt);
 			goto out;
 		}
 		opt = next;
@@ -349,19 +395,41 @@ static int from_signer_trusted(struct ctl_err *err, const char *from,
 }
 
 /*
- * Before the new file replaces anything: will phones holding the old one
- * accept it? (FORMAT.md, "Phone behaviour".)
+ * Will phones holding the old file (and held, the other kind) take the new
+ * one? The verdict of `check --ctl/--itl ... --trust-store ... NEW`, word
+ * for word, for each phone class that does not simply take it.
  */
 static void warn_trust(const struct ctl_file *old, const char *old_path,
-		       const struct ctl_file *neu)
+		       const struct ctl_file *neu, const char *new_path,
+		       const struct ctl_file *held, const char *held_path,
+		       const struct ctl_trust_store *store, const char *store_dir)
 {
-	char why[512];
-	enum ctl_trust t = ctl_assess_trust(neu, neu->kind == KIND_ITL ? NULL : old,
-					    neu->kind == KIND_ITL ? old : NULL,
-					    why, sizeof(why));
+	const struct ctl_file *files[1] = { neu };
+	const char *names[1] = { new_path };
+	int itl = neu->kind == KIND_ITL;
+	struct ctl_trust_input in = {
+		itl ? held : old, itl ? old : held, itl ? held_path : old_path,
+		itl ? old_path : held_path, store, store_dir, NULL, 0, files, names, 1, 0 };
+	struct ctl_trust_step *st = calloc(1, sizeof(*st));
+	char line[CTL_REASON_MAX + 128];
+	struct ctl_err err;
 
-	if (t == TRUST_TVS || t == TRUST_NONE)
-		cmd_warn("phones holding %s: %s", old_path, why);
+	ctl_err_init(&err);
+	if (st == NULL || !ctl_trust_plan(st, &err, &in)) {
+		cmd_warn("%s: cannot tell which phones take it: %s", new_path,
+			 st == NULL ? "out of memory" : err.msg);
+		free(st);
+		return;
+	}
+	for (int c = 0; c < CTL_NPHONES; c++) {
+		enum ctl_verdict v = st->phone[c].verdict;
+
+		if (v == VERDICT_DIRECT || v == VERDICT_FIRST || v == VERDICT_NOT_USED)
+			continue;
+		cmd_trust_line(line, sizeof(line), c, &st->phone[c]);
+		cmd_warn("%s: %s", new_path, line);
+	}
+	free(st);
 }
 
 static uint16_t role_of(int opt)
@@ -384,16 +452,17 @@ int cmd_build(int argc, char **argv)
 				    .ver_major = 1, .ver_minor = 2 };
 	const char *out_path = NULL, *key = NULL, *certp = NULL, *sign_uri = NULL;
 	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
-	const char *from_signers[8];
+	const char *from_signers[8], *held_path = NULL, *store_dir = NULL;
+	int held_opt = 0;
+	struct ctl_file held = { 0 };
+	struct ctl_trust_store *store = NULL;
 	size_t nfrom_signers = 0;
 	int allow_single = 0, final_try = 0, quiet = 0, c, rc = 2;
 	struct ctl_signer *signer = NULL;
-	struct ctl_key_cache *cache = NULL;
 	struct ctl_file old = { 0 }, check = { 0 };
 	struct ctl_err err;
 	X509 **tcerts = NULL;
-	size_t ntcerts = 0, len = 0;
-	uint8_t *out = NULL;
+	size_t ntcerts = 0;
 	unsigned maj, min;
 
 	ctl_err_init(&err);
@@ -427,6 +496,8 @@ int cmd_build(int argc, char **argv)
 		case OPT_TIMESTAMP: ts = optarg; break;
 		case OPT_FILENAME: o.filename = optarg; break;
 		case OPT_FROM: from = optarg; break;
+		case OPT_HELD_ITL: case OPT_HELD_CTL: held_opt = c; held_path = optarg; break;
+		case OPT_TRUST_STORE: store_dir = optarg; break;
 		case OPT_FROM_SIGNER:
 			if (nfrom_signers == sizeof(from_signers) / sizeof(from_signers[0])) {
 				rc = cmd_usage_error("build", "at most %zu --from-signer certificates",
@@ -474,6 +545,15 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_usage_error("build", "--from-signer needs --from");
 		goto done;
 	}
+	if ((held_path != NULL || store_dir != NULL) && from == NULL) {
+		rc = cmd_usage_error("build", "--held-itl, --held-ctl and --trust-store need --from");
+		goto done;
+	}
+	if (held_path != NULL && (held_opt == OPT_HELD_ITL) != (o.kind == KIND_CTL)) {
+		rc = cmd_usage_error("build", "%s: the phones' other file (--held-itl for a CTL, --held-ctl for an ITL)",
+				     held_opt == OPT_HELD_ITL ? "--held-itl" : "--held-ctl");
+		goto done;
+	}
 	if (b.nremoves > 0 && from == NULL) {
 		rc = cmd_usage_error("build", "--remove needs --from");
 		goto done;
@@ -493,6 +573,19 @@ int cmd_build(int argc, char **argv)
 		 * into a validly signed one.
 		 */
 		if (!ctl_parse_path(&old, &err, from, PARSE_RECORDS))
+			goto fail;
+		/* A CTL built from an ITL's records (or the reverse) is no update of either. */
+		if (old.kind != o.kind) {
+			ctl_err_set(&err, CTL_E_USAGE, "--from %s: its FILENAME makes it %s, but %s is being built%s",
+				    from, old.kind == KIND_CTL ? "a CTL" : old.kind == KIND_ITL ? "an ITL" : "a signed (.sgn) file",
+				    o.kind == KIND_ITL ? "an ITL (--itl)" : "a CTL",
+				    o.kind == KIND_ITL ? "" : " (give --itl to build an ITL)");
+			goto fail;
+		}
+		/* What the phones hold besides OLD, for the warning: it must verify. */
+		if ((held_path != NULL &&
+		     !ctl_trust_load_held(&held, &err, held_path, o.kind == KIND_CTL ? KIND_ITL : KIND_CTL)) ||
+		    (store_dir != NULL && (store = cmd_load_trust_store(&err, store_dir)) == NULL))
 			goto fail;
 		if (!ctl_verify(&old, &err, NULL, NULL, NULL)) {
 			ctl_err_prefix(&err, "--from %s: refusing to build on a file that does not verify", from);
@@ -522,6 +615,7 @@ int cmd_build(int argc, char **argv)
 			.module = module, .sign_uri = sign_uri,
 			.sast_uris = b.sast_uris, .nsast = b.nsast,
 			.allow_single = allow_single, .final_try = final_try,
+			.asker = &cmd_tty_asker,
 		};
 
 		if (!tokens_open_for_build(&err, &to, &signer, &tcerts, &ntcerts, &warning))
@@ -533,7 +627,8 @@ int cmd_build(int argc, char **argv)
 			if (!add_signer_sast(&b, &err, tcerts[i], o.kind, 1))
 				goto fail;
 	} else {
-		signer = ctl_signer_from_key_file(&err, &warning, key, certp);
+		signer = ctl_signer_from_key_file(&err, &warning, key, certp,
+						  &cmd_tty_asker);
 		if (signer == NULL)
 			goto fail;
 		if (warning != NULL)
@@ -545,34 +640,17 @@ int cmd_build(int argc, char **argv)
 	    !from_signer_trusted(&err, from, &old, signer->cert, tcerts, ntcerts,
 				 from_signers, nfrom_signers))
 		goto fail;
+	/* Built, checked the way a phone will, then written: one engine call. */
 	if (!check_duplicates(&b, &err) ||
-	    !ctl_build(&err, &out, &len, &o, signer, b.specs, b.nspecs, NULL, 0))
+	    !ctl_build_write(&err, &check, out_path, &o, signer, b.specs, b.nspecs,
+			     NULL, 0))
 		goto fail;
-	/*
-	 * Check what we made the way a phone will, before it replaces
-	 * anything. The certificates in hand seed the key cache: records are
-	 * still compared byte for byte with them, but not parsed again
-	 * (~100 us each under OpenSSL 3.0, ten times the signature).
-	 */
-	cache = ctl_key_cache_new();
-	if (cache == NULL)
-		goto oom;
-	ctl_key_cache_add(cache, signer->cert);
-	for (size_t i = 0; i < b.nspecs; i++)
-		if (b.specs[i].cert != NULL)
-			ctl_key_cache_add(cache, b.specs[i].cert);
-	if (!ctl_parse(&check, &err, out, len, PARSE_RECORDS) ||
-	    !ctl_verify(&check, &err, NULL, cache, NULL)) {
-		ctl_err_prefix(&err, "self-check of the new file failed");
-		goto fail;
-	}
 	if (from != NULL)
-		warn_trust(&old, from, &check);
-	if (!ctl_write_atomic(&err, out_path, out, len, 0644))
-		goto fail;
+		warn_trust(&old, from, &check, out_path, held_path ? &held : NULL, held_path,
+			   store, store_dir);
 	if (!quiet)
 		cmd_print(stdout, "%s: %zu bytes, %zu records, signed by record %d (%s)\n",
-		       out_path, len, check.nrecs, ctl_find_signer(&check) + 1,
+		       out_path, check.len, check.nrecs, ctl_find_signer(&check) + 1,
 		       signer->label);
 	rc = 0;
 	goto done;
@@ -581,10 +659,10 @@ oom:
 fail:
 	rc = cmd_fail(&err);
 done:
-	free(out);
-	ctl_key_cache_free(cache);
 	ctl_file_cleanup(&check);
 	ctl_file_cleanup(&old);
+	ctl_file_cleanup(&held);
+	ctl_trust_store_free(store);
 	ctl_signer_free(signer);
 	for (size_t i = 0; i < ntcerts; i++)
 		X509_free(tcerts[i]);
