@@ -6,8 +6,11 @@
  * byte for byte, or the parser dropped or invented something: abort so
  * that libFuzzer keeps the input. Then everything that reads a parsed
  * file runs on it: the signer lookup, verification with and without the
- * key cache (.sgn files against tests/data/pub.pem), and the trust
- * assessment, under AddressSanitizer and UndefinedBehaviorSanitizer.
+ * key cache (.sgn files against tests/data/pub.pem), the trust
+ * assessment, and for encrypted configuration files (tags 16-27) the
+ * header check, the decryption with tests/data/tvs.key (the seeds from
+ * make-corpus.sh are encrypted for tvs.pem) and the stub reader, under
+ * AddressSanitizer and UndefinedBehaviorSanitizer.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "trustlist.h"
 
 static X509 *sgn_cert;
+static EVP_PKEY *phone_key;
 static struct ctl_key_cache *cache;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -31,6 +35,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ctl_err_init(&err);
 	sgn_cert = ctl_load_cert(&err, TEST_DATA "/pub.pem");
 	if (sgn_cert == NULL) {
+		fprintf(stderr, "fuzz_parse: %s\n", err.msg);
+		abort();
+	}
+	phone_key = ctl_load_private_key(&err, TEST_DATA "/tvs.key", NULL);
+	if (phone_key == NULL) {
 		fprintf(stderr, "fuzz_parse: %s\n", err.msg);
 		abort();
 	}
@@ -75,6 +84,42 @@ static void round_trip(const struct ctl_file *f, const uint8_t *data,
 	free(out);
 }
 
+/* Encrypted files and their stubs: nothing is handed out unless it all holds. */
+static void use_enc(const struct ctl_file *f)
+{
+	struct ctl_err err;
+	uint8_t *plain = NULL, *stub = NULL;
+	size_t plen = 0, slen = 0;
+	char md5[33];
+
+	if (f->kind == KIND_SGN) {
+		(void)ctl_enc_stub_certhash(f->payload, f->payload_len, md5);
+		ctl_err_init(&err);
+		if (!ctl_enc_stub(&err, &stub, &slen, f->payload, f->payload_len,
+				  sgn_cert))
+			check_err(&err, "ctl_enc_stub");
+		free(stub);
+	}
+	if (!ctl_enc_present(f))
+		return;
+	ctl_err_init(&err);
+	if (!ctl_enc_check(f, &err)) {
+		check_err(&err, "ctl_enc_check");
+		if (err.code != CTL_E_FORMAT)
+			abort();
+	}
+	ctl_err_init(&err);
+	if (!ctl_enc_decrypt(f, &err, sgn_cert, phone_key, &plain, &plen)) {
+		check_err(&err, "ctl_enc_decrypt");
+		if (plain != NULL)
+			abort();
+		return;
+	}
+	if (plen > f->payload_len)
+		abort();
+	free(plain);
+}
+
 static void use(const struct ctl_file *f)
 {
 	struct ctl_verify_result vr;
@@ -99,6 +144,7 @@ static void use(const struct ctl_file *f)
 		(void)ctl_assess_trust(f, f, NULL, why, sizeof(why));
 		(void)ctl_assess_trust(f, NULL, f, why, sizeof(why));
 	}
+	use_enc(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

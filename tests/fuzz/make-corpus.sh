@@ -86,4 +86,45 @@ variant ctl-unknown-tag ctl; poke "$f" 333 '\115\000\000'
 # Trailing garbage after the last record, after a .sgn payload.
 variant ctl-trailing ctl; printf '\001\000\002' >>"$f"
 variant sgn-trailing sgn; printf 'x' >>"$f"
+# Encrypted configuration files (tags 16-27) and their stub, encrypted for
+# tvs.pem (fuzz_parse decrypts with tvs.key), and variants whose elements
+# lie; offsets found by walking the header (groups 3, 7, 9, 16, 17, 21).
+cp "$data/tvs.key" "$tmp/tvs.key"
+enc=$tmp/SEP001122334455.cnf.xml.enc.sgn
+for dg in sha1 sha512; do
+	"$bin" sgn encrypt "$tmp/SEP001122334455.cnf.xml" --phone-cert "$data/tvs.pem" \
+		$pubsign --digest $dg --stub -o "$enc" >/dev/null
+	cp "$enc" "$out/enc-$dg"
+	cp "$tmp/SEP001122334455.cnf.xml.sgn" "$out/enc-stub-$dg"
+done
+"$bin" sgn encrypt "$tmp/empty.cnf.xml" --phone-cert "$data/sub1.pem" $pubsign \
+	-o "$tmp/empty.cnf.xml.enc.sgn" >/dev/null
+cp "$tmp/empty.cnf.xml.enc.sgn" "$out/enc-empty-1024"
+# at TAG: the offset of header element TAG in the seed enc-sha1.
+at() {
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+i, hl = 10, int.from_bytes(d[8:10], "big")
+while i < hl:
+    t = d[i]
+    if t == int(sys.argv[2]):
+        print(i); break
+    i += 1 if t == 13 else 3 if t in (3, 7, 9, 16, 17, 21) else 3 + int.from_bytes(d[i+1:i+3], "big")
+' "$out/enc-sha1" "$1"
+}
+variant enc-encinfo-ffff enc-sha1; poke "$f" $(($(at 16) + 1)) '\377\377'
+variant enc-ivinfo-long enc-sha1; poke "$f" $(($(at 17) + 1)) '\001\000'
+variant enc-iv-short enc-sha1; poke "$f" $(($(at 19) + 1)) '\000\017'
+variant enc-pad-17 enc-sha1; poke "$f" $(($(at 20) + 3)) '\000\021'
+variant enc-keysize-lies enc-sha1; poke "$f" $(($(at 23) + 3)) '\000\010'
+variant enc-keyalg-2 enc-sha1; poke "$f" $(($(at 24) + 3)) '\002'
+variant enc-key-cut enc-sha1; poke "$f" $(($(at 25) + 1)) '\000\377'
+variant enc-hashalg-9 enc-sha1; poke "$f" $(($(at 26) + 3)) '\011'
+variant enc-hash-long enc-sha1; poke "$f" $(($(at 27) + 1)) '\000\100'
+variant enc-nested enc-sha1; poke "$f" $(at 21) '\020' # ENCKEYINFO tagged ENCRYPTIONINFO
+variant enc-trailing enc-sha1; printf 'x' >>"$f"
+for n in 200 $(($(at 16) + 2)) $(($(at 25) + 50)) 700; do
+	head -c "$n" "$out/enc-sha1" >"$out/enc-cut-$n"
+done
 echo "$(ls "$out" | wc -l) seeds in $out"
