@@ -1,5 +1,6 @@
 /*
- * p11.c - PKCS#11 through libp11: URIs, module, tokens, login, signer.
+ * p11.c - PKCS#11 through libp11: module, tokens, login, signer (URIs:
+ * uri.c).
  *
  * libp11 0.4.12 facts this file works around (measured with SoftHSM 2.6):
  * - PKCS11_update_slots crashes when the module has more than one slot,
@@ -12,7 +13,6 @@
  * - the EVP_PKEY of PKCS11_get_private_key signs through EVP_DigestSign
  *   without an ENGINE; it must be freed before the module is unloaded.
  */
-#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
@@ -43,323 +43,8 @@ struct p11 {
 	void *guard_dl;             /* the guard libp11 loads (p11guard.h) */
 	const struct p11guard_api *guard;  /* non-NULL: module attached */
 	char *guard_path;
+	int started;         /* check_module initialized it; libp11 has not taken over */
 };
-
-/* URIs */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decodes n bytes of s into out (at most cap bytes). */
-static int pct_decode(struct ctl_err *err, uint8_t *out, size_t cap,
-		      size_t *out_len, const char *s, size_t n, const char *what)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0)
-				return ctl_err_set(err, CTL_E_USAGE,
-						   "%s: bad percent escape", what);
-			c = hi << 4 | lo;
-			i += 2;
-		}
-		if (k == cap)
-			return ctl_err_set(err, CTL_E_USAGE, "%s: too long", what);
-		out[k++] = (uint8_t)c;
-	}
-	*out_len = k;
-	return 1;
-}
-
-static int set_str(struct ctl_err *err, char **dst, const char *s, size_t n,
-		   const char *what)
-{
-	uint8_t buf[1024];
-	size_t len = 0;
-
-	if (*dst != NULL)
-		return ctl_err_set(err, CTL_E_USAGE, "%s given twice", what);
-	if (!pct_decode(err, buf, sizeof(buf) - 1, &len, s, n, what))
-		return 0;
-	if (memchr(buf, '\0', len) != NULL)
-		return ctl_err_set(err, CTL_E_USAGE, "%s: contains a NUL", what);
-	buf[len] = '\0';
-	*dst = strdup((char *)buf);
-	if (*dst == NULL)
-		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-	return 1;
-}
-
-static int path_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
-		     size_t nlen, const char *v, size_t vlen)
-{
-#define IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
-	if (IS("token"))
-		return set_str(err, &u->token, v, vlen, "token=");
-	if (IS("serial"))
-		return set_str(err, &u->serial, v, vlen, "serial=");
-	if (IS("manufacturer"))
-		return set_str(err, &u->manufacturer, v, vlen, "manufacturer=");
-	if (IS("model"))
-		return set_str(err, &u->model, v, vlen, "model=");
-	if (IS("object"))
-		return set_str(err, &u->object, v, vlen, "object=");
-	if (IS("id")) {
-		if (u->has_id)
-			return ctl_err_set(err, CTL_E_USAGE, "id= given twice");
-		u->has_id = 1;
-		return pct_decode(err, u->id, sizeof(u->id), &u->id_len, v,
-				  vlen, "id=");
-	}
-	/* These narrow the search in other tools; ours needs none of them. */
-	if (IS("type") || IS("library-manufacturer") ||
-	    IS("library-description") || IS("library-version") ||
-	    IS("slot-manufacturer") || IS("slot-description") ||
-	    IS("slot-id"))
-		return 1;
-#undef IS
-	return ctl_err_set(err, CTL_E_USAGE, "unknown attribute '%.*s'",
-			   (int)nlen, name);
-}
-
-static int query_attr(struct p11_uri *u, struct ctl_err *err, const char *name,
-		      size_t nlen, const char *v, size_t vlen)
-{
-#define IS(s) (nlen == sizeof(s) - 1 && memcmp(name, s, nlen) == 0)
-	/* RFC 7512: a query value holds neither ';' nor '?' unencoded. */
-	if (memchr(v, ';', vlen) != NULL || memchr(v, '?', vlen) != NULL)
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "query attribute '%.*s' holds ';' or '?': percent-encode them (%%3B, %%3F)",
-				   (int)nlen, name);
-	if (IS("pin-source")) {
-		if (!set_str(err, &u->pin_source, v, vlen, "pin-source="))
-			return 0;
-		/*
-		 * RFC 7512 allows a file: URI; only local files are meant.
-		 * file://HOST/path names HOST's file: "localhost" is ours,
-		 * any other host is refused rather than read as the
-		 * relative path "HOST/path".
-		 */
-		if (strncmp(u->pin_source, "file://localhost/", 17) == 0)
-			memmove(u->pin_source, u->pin_source + 16,
-				strlen(u->pin_source + 16) + 1);
-		else if (strncmp(u->pin_source, "file://", 7) == 0 &&
-			 u->pin_source[7] != '/')
-			return ctl_err_set(err, CTL_E_USAGE,
-					   "pin-source=: only local files (file:///path)");
-		else if (strncmp(u->pin_source, "file://", 7) == 0)
-			memmove(u->pin_source, u->pin_source + 7,
-				strlen(u->pin_source + 7) + 1);
-		else if (strncmp(u->pin_source, "file:", 5) == 0)
-			memmove(u->pin_source, u->pin_source + 5,
-				strlen(u->pin_source + 5) + 1);
-		return 1;
-	}
-	if (IS("module-path"))
-		return set_str(err, &u->module_path, v, vlen, "module-path=");
-	if (IS("module-name"))
-		return 1;
-#undef IS
-	return ctl_err_set(err, CTL_E_USAGE, "unknown query attribute '%.*s'",
-			   (int)nlen, name);
-}
-
-/* Calls fn on each "name=value" of s[0..n) separated by sep. */
-static int each_attr(struct p11_uri *u, struct ctl_err *err, const char *s,
-		     size_t n, char sep,
-		     int (*fn)(struct p11_uri *, struct ctl_err *,
-			       const char *, size_t, const char *, size_t))
-{
-	while (n > 0) {
-		const char *end = memchr(s, sep, n);
-		size_t len = end != NULL ? (size_t)(end - s) : n;
-		const char *eq = memchr(s, '=', len);
-
-		if (len > 0) {
-			/* Any segment may be a mistyped secret: not echoed. */
-			if (eq == NULL || eq == s)
-				return ctl_err_set(err, CTL_E_USAGE,
-						   "a %s attribute is not name=value",
-						   sep == '&' ? "query" : "path");
-			if (!fn(u, err, s, (size_t)(eq - s), eq + 1,
-				len - (size_t)(eq - s) - 1))
-				return 0;
-		}
-		if (end == NULL)
-			break;
-		s += len + 1;
-		n -= len + 1;
-	}
-	return 1;
-}
-
-/* Whether an attribute's value may be shown in messages. */
-static int shown_attr(const char *s, size_t n, int query)
-{
-	static const char *const path[] = {
-		"token", "serial", "manufacturer", "model", "object", "id",
-		"type", "library-manufacturer", "library-description",
-		"library-version", "slot-manufacturer", "slot-description",
-		"slot-id",
-	};
-	static const char *const q[] = { "pin-source", "module-path",
-					 "module-name" };
-	const char *const *list = query ? q : path;
-	size_t count = query ? sizeof(q) / sizeof(q[0]) :
-			       sizeof(path) / sizeof(path[0]);
-
-	for (size_t i = 0; i < count; i++)
-		if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The URI for messages, in the path as in the query: the value of every
- * attribute but those of shown_attr is replaced by "***", and so is a
- * segment that is not name=value (unless it is a known name alone): a
- * refused pin-value=1234, a mistyped pin=1234 or a PIN pasted as a
- * segment of its own must not reach a log through the message that
- * refuses it. A string that is not a URI and holds no '=', ';' or '?'
- * (a label or a path given where a URI was meant) is shown as it is.
- */
-static char *redacted_copy(const char *s)
-{
-	size_t cap = 2 * strlen(s) + 8, k = 0;
-	char *out = malloc(cap);
-	int query = 0;
-
-	if (out == NULL)
-		return NULL;
-	if (strncasecmp(s, "pkcs11:", 7) == 0) {
-		memcpy(out, s, 7);
-		k = 7;
-		s += 7;
-	} else if (strpbrk(s, "=;?") == NULL) {
-		memcpy(out, s, strlen(s) + 1);
-		return out;
-	}
-	for (;;) {
-		size_t len = strcspn(s, query ? "&" : ";?");
-		const char *eq = memchr(s, '=', len);
-		size_t name = eq != NULL ? (size_t)(eq - s) : len;
-		size_t keep = shown_attr(s, name, query) ? len :
-			      eq != NULL ? name + 1 : 0;
-
-		/*
-		 * A shown query value ends at a ';' or '?' it should not hold:
-		 * what follows may be a pasted secret (?pin-source=/x;pin=1).
-		 */
-		if (query && keep == len && eq != NULL)
-			keep = (size_t)(eq + 1 - s) + strcspn(eq + 1, ";?&");
-
-		/* A segment grows by 2 bytes at most: cap holds them all. */
-		memcpy(out + k, s, keep);
-		k += keep;
-		if (keep < len) {
-			memcpy(out + k, "***", 3);
-			k += 3;
-		}
-		if (s[len] == '\0')
-			break;
-		if (s[len] == '?')
-			query = 1;
-		out[k++] = s[len];
-		s += len + 1;
-	}
-	out[k] = '\0';
-	return out;
-}
-
-/*
- * names_pin_value: does s hold "pin-value=" anywhere, in any case and
- * through any percent-encoding (%70in-value=, pin%2Dvalue=), even inside
- * another attribute's value (?pin-source=/x;pin-value=1234)? Such a URI
- * is refused before it is parsed, so that no message can echo the PIN
- * that follows. A name without '=' (pin-source=/run/secrets/pin-value)
- * carries no PIN and passes.
- */
-static int names_pin_value(const char *s)
-{
-	static const char want[] = "pin-value=";
-	size_t k = 0;
-
-	while (*s != '\0') {
-		int c = (unsigned char)*s++;
-		int hi = c == '%' ? hexval(s[0]) : -1;
-		int lo = hi >= 0 ? hexval(s[1]) : -1;
-
-		if (lo >= 0) {
-			c = hi << 4 | lo;
-			s += 2;
-		}
-		c = tolower(c);
-		k = c == want[k] ? k + 1 : c == want[0] ? 1 : 0;
-		if (k == sizeof(want) - 1)
-			return 1;
-	}
-	return 0;
-}
-
-int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s)
-{
-	const char *q;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (names_pin_value(s))
-		return ctl_err_set(err, CTL_E_USAGE,
-				   "the PKCS#11 URI holds pin-value, which puts the PIN on the command line, where every user can read it; use pin-source=FILE or CTLSIGN_PIN");
-	out->text = redacted_copy(s);
-	if (out->text == NULL) {
-		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-		return 0;
-	}
-	if (strncasecmp(s, "pkcs11:", 7) != 0) {
-		ctl_err_set(err, CTL_E_USAGE,
-			    "'%s' is not a PKCS#11 URI (pkcs11:token=LABEL)",
-			    out->text);
-		p11_uri_cleanup(out);
-		return 0;
-	}
-	s += 7;
-	q = strchr(s, '?');
-	n = q != NULL ? (size_t)(q - s) : strlen(s);
-	if (!each_attr(out, err, s, n, ';', path_attr) ||
-	    (q != NULL && !each_attr(out, err, q + 1, strlen(q + 1), '&',
-				     query_attr))) {
-		ctl_err_prefix(err, "%s", out->text);
-		p11_uri_cleanup(out);
-		return 0;
-	}
-	return 1;
-}
-
-void p11_uri_cleanup(struct p11_uri *u)
-{
-	free(u->token);
-	free(u->serial);
-	free(u->manufacturer);
-	free(u->model);
-	free(u->object);
-	free(u->module_path);
-	free(u->pin_source);
-	free(u->text);
-	memset(u, 0, sizeof(*u));
-}
 
 /* Terminal-safe text */
 
@@ -511,27 +196,39 @@ static int check_module(struct p11 *p, struct ctl_err *err, const char *module)
 			    module, (unsigned long)n, MAX_SLOTS);
 	else
 		ok = 1;
-	if (started)
+	/*
+	 * A module that answered sanely stays initialized for libp11, whose
+	 * C_Initialize then gets CKR_CRYPTOKI_ALREADY_INITIALIZED (which it
+	 * accepts) and whose unload finalizes it: initializing twice made
+	 * SoftHSM read every token's files twice per command (bench/p11.sh).
+	 */
+	if (started && !ok)
 		(void)fl->C_Finalize(NULL);
+	p->started = started && ok;
 	return ok;
 }
 
 /*
  * guard_file finds ctlsign's PKCS#11 guard: beside the running executable
  * (the build tree, where CMake builds it next to ctlsign and tests link
- * it beside theirs; a guard there is as trusted as the binary), else
- * where `cmake --install` put it (CTLSIGN_P11GUARD_INSTALLED). Returns a
- * malloc'd path or NULL with err set: no module is loaded unguarded.
+ * it beside theirs), else where `cmake --install` put it
+ * (CTLSIGN_P11GUARD_INSTALLED). A copy of ctlsign may sit anywhere: the
+ * guard beside it is loaded only if it and its directory pass OpenSSH's
+ * StrictModes rule (ctl_program_safe); when none is left, the error says
+ * why it was refused. Returns a malloc'd path or NULL with err set: no
+ * module is loaded unguarded.
  */
 static char *guard_file(struct ctl_err *err)
 {
 	char exe[4096], *slash, *path = NULL;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	const char *installed = NULL;
+	struct ctl_err why;
 
 #ifdef CTLSIGN_P11GUARD_INSTALLED
 	installed = CTLSIGN_P11GUARD_INSTALLED;
 #endif
+	ctl_err_init(&why);
 	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
@@ -543,7 +240,7 @@ static char *guard_file(struct ctl_err *err)
 				return NULL;
 			}
 			snprintf(path, len, "%s%s", exe, P11GUARD_NAME);
-			if (access(path, R_OK) == 0)
+			if (access(path, R_OK) == 0 && ctl_program_safe(&why, path))
 				return path;
 			free(path);
 			path = NULL;
@@ -552,6 +249,10 @@ static char *guard_file(struct ctl_err *err)
 	if (installed != NULL && access(installed, R_OK) == 0 &&
 	    (path = strdup(installed)) == NULL)
 		ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	else if (path == NULL && why.code != CTL_OK)
+		ctl_err_set(err, CTL_E_TOKEN,
+			    "refusing ctlsign's PKCS#11 guard beside the ctlsign executable (%s), and none is installed at %s; no module is loaded without it",
+			    why.msg, installed != NULL ? installed : "the install path");
 	else if (path == NULL)
 		ctl_err_set(err, CTL_E_TOKEN,
 			    "cannot find ctlsign's PKCS#11 guard %s (beside the ctlsign executable or %s); no module is loaded without it: reinstall ctlsign",
@@ -672,7 +373,9 @@ void p11_free(struct p11 *p)
 	if (p->slots != NULL)
 		PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
 	if (p->loaded)
-		PKCS11_CTX_unload(p->ctx);
+		PKCS11_CTX_unload(p->ctx); /* finalizes the module */
+	else if (p->started)
+		(void)p->fl->C_Finalize(NULL);
 	if (p->guard != NULL)
 		p->guard->detach();
 	if (p->guard_dl != NULL)
@@ -829,7 +532,7 @@ static unsigned long last_ckr(void)
 }
 
 static char *get_pin(struct ctl_err *err, const struct p11_uri *u,
-		     const char *label)
+		     const char *label, const struct ctl_asker *asker)
 {
 	char prompt[192];
 
@@ -842,7 +545,7 @@ static char *get_pin(struct ctl_err *err, const struct p11_uri *u,
 	}
 	/* label is printable (p11_printable): it goes to the terminal. */
 	snprintf(prompt, sizeof(prompt), "PIN for token %s: ", label);
-	return ctl_read_secret(err, prompt, "CTLSIGN_PIN");
+	return ctl_read_secret(err, asker, prompt, "CTLSIGN_PIN");
 }
 
 /*
@@ -880,7 +583,8 @@ static const char *pin_state_now(struct p11 *p, const PKCS11_TOKEN *t)
 }
 
 int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
-	      const struct p11_uri *u, int final_try)
+	      const struct p11_uri *u, int final_try,
+	      const struct ctl_asker *asker)
 {
 	PKCS11_TOKEN *t = slot->token;
 	int logged_in = 0, rc;
@@ -904,7 +608,7 @@ int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
 		/* The PIN pad asks; the PIN never passes through us. */
 		rc = PKCS11_login(slot, 0, NULL);
 	} else {
-		pin = get_pin(err, u, label);
+		pin = get_pin(err, u, label, asker);
 		if (pin == NULL)
 			return 0;
 		/* An unset CI secret must not cost one of the token's attempts. */

@@ -16,6 +16,8 @@
 #include "err.h"
 #include "signer.h"
 
+struct ctl_asker;
+
 /*
  * A parsed PKCS#11 URI (RFC 7512). Only the attributes ctlsign uses are
  * kept; every string is percent-decoded and owned (p11_uri_cleanup).
@@ -36,18 +38,42 @@ struct p11_uri {
 };
 
 /*
- * p11_uri_parse parses s ("pkcs11:token=...;id=%01?pin-source=...").
- * Unknown attributes and pin-value= (a PIN on the command line), in the
- * path or the query, are refused with CTL_E_USAGE. text keeps the URI
- * for messages with "***" for the value of every attribute but the
- * token, object and library ones of the path and pin-source=,
- * module-path= and module-name= of the query, and for every segment that
- * is not name=value, so that no PIN typed into a URI is repeated. On
- * failure *out is left cleaned.
+ * p11_uri_parse parses s ("pkcs11:token=...;id=%01?pin-source=...") with
+ * p11-kit's parser (libp11-kit, loaded on first use, p11/uri.c), after
+ * a check of its own that makes each refusal one line naming the
+ * attribute. pin-value (a PIN on the command line), anywhere in s, in any
+ * case and percent-encoding, is refused before anything is parsed. So
+ * are: an attribute other than the fields above, type= and, ignored, the
+ * library-* and slot-* of the path and module-name= of the query (a
+ * token is told apart by its serial); one given twice; a bad percent
+ * escape; a NUL in a value but id=; a value longer than its PKCS#11
+ * field (token= 32 bytes, serial= 16, id= 64); a type= other than cert,
+ * private or public; a query value holding ';' or '?'. A blank typed in
+ * a value is part of it (p11-kit alone would drop it), and an empty
+ * attribute (";;") is skipped. All refusals are CTL_E_USAGE; a missing
+ * libp11-kit is CTL_E_TOKEN. text keeps the URI for messages with "***"
+ * for the value of every attribute but the token, object and library
+ * ones of the path and pin-source=, module-path= and module-name= of the
+ * query, and for every segment that is not name=value, so that no PIN
+ * typed into a URI is repeated. On failure *out is left cleaned.
  */
 int p11_uri_parse(struct p11_uri *out, struct ctl_err *err, const char *s);
 /* p11_uri_cleanup frees what p11_uri_parse allocated; safe twice. */
 void p11_uri_cleanup(struct p11_uri *u);
+
+/*
+ * p11_token_uri returns the URI of token t as p11-kit formats it
+ * (pkcs11:model=...;manufacturer=...;serial=...;token=...), and
+ * p11_cert_uri the URI of its certificate c (the same, then
+ * ;id=...;object=...;type=cert, without id= or object= if c has none).
+ * Every byte but letters, digits and "-_." is percent-encoded, so the
+ * result is printable ASCII, and p11_uri_parse reads it back to the same
+ * token and certificate. Returns a string to free(), or NULL with err
+ * set.
+ */
+char *p11_token_uri(struct ctl_err *err, const PKCS11_TOKEN *t);
+char *p11_cert_uri(struct ctl_err *err, const PKCS11_TOKEN *t,
+		   const PKCS11_CERT *c);
 
 /*
  * p11_default_module picks the module when none is given: env
@@ -126,8 +152,9 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
  * a token with a PIN pad (protected authentication path) gets no PIN.
  * Otherwise the PIN comes from u's pin-source= file (the PIN and at most
  * one line end; a regular file of at most 1 KiB that no other user can
- * read or change), else CTLSIGN_PIN, else a no-echo prompt on the
- * terminal, under the one secret policy of ctl_read_secret (a refused
+ * read or change), else CTLSIGN_PIN, else asker (the program's no-echo
+ * prompt; NULL: nobody to ask), under the one secret policy of
+ * ctl_read_secret (a refused
  * PIN is CTL_E_USAGE, nothing tried), and is wiped right after use. An
  * empty PIN is never tried.
  * The flags read are those of the enumeration at p11_open (libp11 takes
@@ -135,7 +162,8 @@ PKCS11_CERT *p11_find_cert(struct ctl_err *err, PKCS11_SLOT *slot,
  * wrong PIN the message says what the token reports now (attempts left).
  */
 int p11_login(struct ctl_err *err, struct p11 *p, PKCS11_SLOT *slot,
-	      const struct p11_uri *u, int final_try);
+	      const struct p11_uri *u, int final_try,
+	      const struct ctl_asker *asker);
 
 /*
  * p11_signer_new makes a signer with cert's private key on slot's token

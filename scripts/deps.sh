@@ -11,11 +11,12 @@ set -eu
 job=${1:-test}
 demo_pkgs="build-essential cmake pkg-config libssl-dev openssl libp11-dev
 libp11-kit-dev p11-kit-modules softhsm2 opensc libssh-dev libcurl4-openssl-dev
-libinih-dev"
+libinih-dev libjansson-dev"
 case $job in
 demo) pkgs=$demo_pkgs ;;
 test) pkgs="$demo_pkgs clang libclang-rt-14-dev libcmocka-dev openssh-server
-openssh-client tftpd-hpa curl procps iproute2 python3 debhelper" ;;
+openssh-client tftpd-hpa curl procps iproute2 python3 python3-jsonschema
+debhelper" ;;
 *) echo "usage: scripts/deps.sh demo|test" >&2; exit 2 ;;
 esac
 missing=""

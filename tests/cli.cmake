@@ -1,8 +1,9 @@
 # Shell tests that drive the built binary (tests/cli/*.sh): exit codes,
 # one-line errors, atomic output. Each script gets the binary and
 # tests/data, and works in a temporary directory of its own.
-foreach(name verify_hostile verify_many build_atomic help secret_prompt
-             output_files verify_dir text_hostile cluster_files completion)
+foreach(name verify_hostile verify_many build_atomic help secret_prompt json_schema
+             output_files verify_dir text_hostile cluster_files completion
+             testhooks sgn_selfcheck enc verify_jobs cluster_exec man_options show_listing input_messages)
   add_test(NAME cli_${name}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/${name}.sh
             $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})

@@ -71,6 +71,31 @@ static void test_uri_hostile(void **state)
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f"
 		  "%00%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f%ff", "too long" },
+		/*
+		 * What p11-kit alone would take: the last of two values, a
+		 * value cut at a NUL, an unknown attribute flagged without a
+		 * name or kept as a "vendor" one, a field too long to match.
+		 */
+		{ "pkcs11:token=a%", "token=: bad percent escape" },
+		{ "pkcs11:object=a%4g", "object=: bad percent escape" },
+		{ "pkcs11:?module-path=/x.so%00/evil.so", "module-path=: contains a NUL" },
+		{ "pkcs11:?pin-source=/p%00x", "pin-source=: contains a NUL" },
+		{ "pkcs11:object=a;object=b", "object= given twice" },
+		{ "pkcs11:?module-path=/a&module-path=/b", "module-path= given twice" },
+		{ "pkcs11:objecttype=cert", "unknown attribute 'objecttype'" },
+		{ "pkcs11:?pinfile=/p", "unknown query attribute 'pinfile'" },
+		{ "pkcs11:?vendor-thing=1", "unknown query attribute 'vendor-thing'" },
+		{ "pkcs11:pin-source=/p", "unknown attribute 'pin-source'" },
+		{ "pkcs11:token=123456789012345678901234567890123", "token=: too long (at most 32 bytes)" },
+		{ "pkcs11:serial=12345678901234567", "serial=: too long (at most 16 bytes)" },
+		{ "pkcs11:model=%41%41%41%41%41%41%41%41%41%41%41%41%41%41%41%41%41",
+		  "model=: too long (at most 16 bytes)" },
+		{ "pkcs11:type=data", "type=data: ctlsign uses a certificate" },
+		{ "pkcs11:type=ce", "type=ce:" },
+		{ "pkcs11:type=certx", "type=certx:" },
+		{ "pkcs11:library-version=x", "library-version=: not a version" },
+		{ "pkcs11:slot-id=x", "slot-id=: not a number" },
+		{ "pkcs11:token=a?pin-source=/p?x", "percent-encode them" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -172,6 +197,144 @@ static void test_uri_pin_source_file(void **state)
 		assert_true(p11_uri_parse(&u, &err, cases[i].uri));
 		assert_string_equal(u.pin_source, cases[i].path);
 		p11_uri_cleanup(&u);
+	}
+}
+
+/*
+ * Where p11-kit's own reading differs from what ctlsign always did, the
+ * older reading holds: a blank typed in a value is the label's (p11-kit
+ * drops every blank), an empty attribute is skipped (p11-kit would take
+ * what follows it as the query), the scheme in any case.
+ */
+static void test_uri_p11kit_differences(void **state)
+{
+	static const struct {
+		const char *uri, *token, *object;
+	} cases[] = {
+		{ "pkcs11:token=SAST 1", "SAST 1", NULL },
+		{ "pkcs11:token=SAST\t1", "SAST\t1", NULL },
+		{ "pkcs11:token= lead", " lead", NULL },
+		{ "pkcs11:;token=a", "a", NULL },
+		{ "pkcs11:token=a;;object=b", "a", "b" },
+		{ "pkcs11:token=a;object=b;", "a", "b" },
+		{ "pkcs11:token=a?", "a", NULL },
+		{ "pkcs11:token=a?&&", "a", NULL },
+		{ "pkcs11:token=a;?;pin-source=/p", NULL, NULL }, /* refused */
+		{ "Pkcs11:token=a", "a", NULL },
+		{ "pkcs11:token=a%3Bb;object=c%2Fd%3Fe", "a;b", "c/d?e" },
+		{ "pkcs11:token=a&b=c", "a&b=c", NULL },
+		{ "pkcs11:token=", "", NULL },
+		{ "pkcs11:object=caf\303\251", NULL, "caf\303\251" },
+		{ "pkcs11:token=a;type=private", "a", NULL },
+		{ "pkcs11:token=a;library-manufacturer=x;slot-id=3;library-version=2.20", "a", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct p11_uri u;
+		struct ctl_err err;
+		int ok;
+
+		ctl_err_init(&err);
+		ok = p11_uri_parse(&u, &err, cases[i].uri);
+		if (cases[i].token == NULL && cases[i].object == NULL) {
+			if (ok)
+				fail_msg("accepted %s", cases[i].uri);
+			continue;
+		}
+		if (!ok)
+			fail_msg("%s: %s", cases[i].uri, err.msg);
+		if (cases[i].token == NULL)
+			assert_null(u.token);
+		else
+			assert_string_equal(u.token, cases[i].token);
+		if (cases[i].object == NULL)
+			assert_null(u.object);
+		else
+			assert_string_equal(u.object, cases[i].object);
+		p11_uri_cleanup(&u);
+	}
+}
+
+/*
+ * The URIs `tokens list` prints (p11_token_uri, p11_cert_uri) are
+ * printable ASCII and read back to the same token and certificate, for
+ * labels that hold every character with a meaning in a URI.
+ */
+static void test_uri_round_trip(void **state)
+{
+	static const char *const labels[] = {
+		"SAST-ADN0054f509",
+		"Bob's key; a/b ?&=%#~",
+		"caf\303\251 \342\202\254",
+		"  lead",
+		"esc\033[2J\t\r\nend",
+		"pin-valu",
+		"",
+		"12345678901234567890123456789012", /* a full token field */
+	};
+	unsigned char id[] = { 0x00, 0x01, 0xff, '%', ';' };
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		PKCS11_TOKEN t = { .label = (char *)labels[i],
+				   .manufacturer = "SoftHSM project",
+				   .model = "SoftHSM v2",
+				   .serialnr = "3cf9;27" };
+		PKCS11_CERT c = { .label = (char *)labels[i], .id = id,
+				  .id_len = sizeof(id) };
+		struct ctl_err err;
+		struct p11_uri u;
+		char *tu, *cu;
+
+		ctl_err_init(&err);
+		tu = p11_token_uri(&err, &t);
+		cu = p11_cert_uri(&err, &t, &c);
+		if (tu == NULL || cu == NULL)
+			fail_msg("%s", err.msg);
+		for (const char *p = cu; *p != '\0'; p++)
+			if (*p <= ' ' || *p >= 0x7f)
+				fail_msg("%s: byte 0x%02x in %s", labels[i],
+					 (unsigned char)*p, cu);
+		assert_int_equal(strncmp(cu, tu, strlen(tu)), 0);
+		assert_non_null(strstr(cu, ";id=%00%01%FF%25%3B;object="));
+		assert_non_null(strstr(cu, ";type=cert"));
+
+		if (!p11_uri_parse(&u, &err, tu))
+			fail_msg("%s: %s", tu, err.msg);
+		assert_true(p11_uri_match_token(&u, &t));
+		assert_null(u.object);
+		assert_false(u.has_id);
+		p11_uri_cleanup(&u);
+
+		if (!p11_uri_parse(&u, &err, cu))
+			fail_msg("%s: %s", cu, err.msg);
+		assert_true(p11_uri_match_token(&u, &t));
+		assert_string_equal(u.model, "SoftHSM v2");
+		assert_string_equal(u.manufacturer, "SoftHSM project");
+		assert_string_equal(u.serial, "3cf9;27");
+		assert_string_equal(u.object, labels[i]);
+		assert_true(u.has_id);
+		assert_int_equal(u.id_len, sizeof(id));
+		assert_memory_equal(u.id, id, sizeof(id));
+		/* Another token's label does not match. */
+		t.label = "SAST-ADN008580ef";
+		assert_false(p11_uri_match_token(&u, &t));
+		p11_uri_cleanup(&u);
+		free(tu);
+		free(cu);
+	}
+	{
+		/* A certificate without CKA_ID or label is named without them. */
+		PKCS11_TOKEN t = { .label = "a", .manufacturer = "m",
+				   .model = "x", .serialnr = "1" };
+		PKCS11_CERT c = { 0 };
+		struct ctl_err err;
+		char *cu;
+
+		ctl_err_init(&err);
+		cu = p11_cert_uri(&err, &t, &c);
+		assert_non_null(cu);
+		assert_string_equal(cu, "pkcs11:model=x;manufacturer=m;serial=1;token=a;type=cert");
+		free(cu);
 	}
 }
 
@@ -375,7 +538,7 @@ static void test_sign_through_softhsm(void **state)
 	assert_non_null(slot);
 	cert = p11_find_cert(&err, slot, &u, tokens_is_sast);
 	assert_non_null(cert);
-	if (!p11_login(&err, p, slot, &u, 0))
+	if (!p11_login(&err, p, slot, &u, 0, NULL))
 		fail_msg("%s", err.msg);
 	s = p11_signer_new(&err, p, slot, cert, "token SAST-ADN008580ef");
 	if (s == NULL)
@@ -450,6 +613,8 @@ int main(void)
 		cmocka_unit_test(test_uri_truncations),
 		cmocka_unit_test(test_uri_secret_not_echoed),
 		cmocka_unit_test(test_uri_pin_source_file),
+		cmocka_unit_test(test_uri_p11kit_differences),
+		cmocka_unit_test(test_uri_round_trip),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_sast_and_names),
 		cmocka_unit_test(test_export_case_clash),

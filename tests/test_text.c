@@ -1,8 +1,9 @@
 /*
  * test_text.c - the one sanitizer for untrusted text (ctl_text_*) and the
- * one JSON string writer (ctl_json_str): a table of every class of
- * hostile input, buffer-size edge cases, and the same table through the
- * JSON writer checked to be valid UTF-8 with no raw control.
+ * program's JSON strings (ctlsign/json.c, on the same policy): a table of
+ * every class of hostile input, buffer-size edge cases, and the same
+ * table through the JSON writer checked to be valid UTF-8 with no raw
+ * control.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,13 +14,14 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "text.h"
 
 struct tcase {
 	const char *in;
 	size_t n;
 	const char *term; /* ctl_text_safe */
-	const char *json; /* ctl_json_str, without the quotes */
+	const char *json; /* cj_render(cj_bytes()), without the quotes */
 };
 
 #define S(x) x, sizeof(x) - 1
@@ -35,50 +37,50 @@ static const struct tcase cases[] = {
 	  "caf\303\251 \342\202\254 \360\237\230\200" },
 	/* C0 controls, a NUL inside, DEL. */
 	{ S("a\033]0;title\007\033[2Jb"), "a\\x1b]0;title\\x07\\x1b[2Jb",
-	  "a\\u001b]0;title\\u0007\\u001b[2Jb" },
+	  "a\\u001B]0;title\\u0007\\u001B[2Jb" },
 	{ S("a\rb\nc\td\177"), "a\\x0db\\x0ac\\x09d\\x7f",
-	  "a\\u000db\\u000ac\\u0009d\\u007f" },
+	  "a\\rb\\nc\\td\\u007F" },
 	{ S("a\0b"), "a\\x00b", "a\\u0000b" },
 	/* C1 controls: U+0080, U+009B (CSI), U+009F. */
 	{ S("\302\200\302\233" "31m\302\237"), "\\xc2\\x80\\xc2\\x9b31m\\xc2\\x9f",
-	  "\\u0080\\u009b31m\\u009f" },
+	  "\\u0080\\u009B31m\\u009F" },
 	{ S("\302\240|"), "\302\240|", "\302\240|" }, /* U+00A0 is printable */
 	/* Bidi: overrides, embeddings, isolates, marks, ALM; separators. */
-	{ S("\342\200\256evil"), "\\xe2\\x80\\xaeevil", "\\u202eevil" },
+	{ S("\342\200\256evil"), "\\xe2\\x80\\xaeevil", "\\u202Eevil" },
 	{ S("\342\200\252\342\200\255"), "\\xe2\\x80\\xaa\\xe2\\x80\\xad",
-	  "\\u202a\\u202d" },
+	  "\\u202A\\u202D" },
 	{ S("\342\201\246\342\201\251"), "\\xe2\\x81\\xa6\\xe2\\x81\\xa9",
 	  "\\u2066\\u2069" },
 	{ S("\342\200\216\342\200\217\330\234"), "\\xe2\\x80\\x8e\\xe2\\x80\\x8f\\xd8\\x9c",
-	  "\\u200e\\u200f\\u061c" },
+	  "\\u200E\\u200F\\u061C" },
 	{ S("a\342\200\250b"), "a\\xe2\\x80\\xa8b", "a\\u2028b" },
 	{ S("\342\200\215"), "\342\200\215", "\342\200\215" }, /* ZWJ: kept */
 	/* Invalid UTF-8: lone bytes, Latin-1. */
-	{ S("a\233" "31m"), "a\\x9b31m", "a\\ufffd31m" },
-	{ S("\377\376"), "\\xff\\xfe", "\\ufffd\\ufffd" },
-	{ S("caf\351"), "caf\\xe9", "caf\\ufffd" },
-	{ S("\200x"), "\\x80x", "\\ufffdx" }, /* stray continuation */
+	{ S("a\233" "31m"), "a\\x9b31m", "a\\uFFFD31m" },
+	{ S("\377\376"), "\\xff\\xfe", "\\uFFFD\\uFFFD" },
+	{ S("caf\351"), "caf\\xe9", "caf\\uFFFD" },
+	{ S("\200x"), "\\x80x", "\\uFFFDx" }, /* stray continuation */
 	/* Overlong encodings of '/', NUL and U+20AC. */
-	{ S("\300\257"), "\\xc0\\xaf", "\\ufffd\\ufffd" },
-	{ S("\301\277"), "\\xc1\\xbf", "\\ufffd\\ufffd" },
-	{ S("\340\200\257"), "\\xe0\\x80\\xaf", "\\ufffd\\ufffd\\ufffd" },
+	{ S("\300\257"), "\\xc0\\xaf", "\\uFFFD\\uFFFD" },
+	{ S("\301\277"), "\\xc1\\xbf", "\\uFFFD\\uFFFD" },
+	{ S("\340\200\257"), "\\xe0\\x80\\xaf", "\\uFFFD\\uFFFD\\uFFFD" },
 	{ S("\360\202\202\254"), "\\xf0\\x82\\x82\\xac",
-	  "\\ufffd\\ufffd\\ufffd\\ufffd" },
+	  "\\uFFFD\\uFFFD\\uFFFD\\uFFFD" },
 	/* Surrogates: ED A0 80 (U+D800), ED BF BF (U+DFFF); ED 9F BF ok. */
-	{ S("\355\240\200"), "\\xed\\xa0\\x80", "\\ufffd\\ufffd\\ufffd" },
-	{ S("\355\277\277"), "\\xed\\xbf\\xbf", "\\ufffd\\ufffd\\ufffd" },
+	{ S("\355\240\200"), "\\xed\\xa0\\x80", "\\uFFFD\\uFFFD\\uFFFD" },
+	{ S("\355\277\277"), "\\xed\\xbf\\xbf", "\\uFFFD\\uFFFD\\uFFFD" },
 	{ S("\355\237\277"), "\355\237\277", "\355\237\277" },
 	/* Beyond U+10FFFF: F4 90 80 80, F5..F7 leads; U+10FFFF itself ok. */
 	{ S("\364\220\200\200"), "\\xf4\\x90\\x80\\x80",
-	  "\\ufffd\\ufffd\\ufffd\\ufffd" },
+	  "\\uFFFD\\uFFFD\\uFFFD\\uFFFD" },
 	{ S("\367\277\277\277"), "\\xf7\\xbf\\xbf\\xbf",
-	  "\\ufffd\\ufffd\\ufffd\\ufffd" },
+	  "\\uFFFD\\uFFFD\\uFFFD\\uFFFD" },
 	{ S("\364\217\277\277"), "\364\217\277\277", "\364\217\277\277" },
 	/* Truncated sequences at the end, and followed by ASCII. */
-	{ S("ab\342\202"), "ab\\xe2\\x82", "ab\\ufffd\\ufffd" },
-	{ S("\360\237\230"), "\\xf0\\x9f\\x98", "\\ufffd\\ufffd\\ufffd" },
-	{ S("\303"), "\\xc3", "\\ufffd" },
-	{ S("\342\202a"), "\\xe2\\x82a", "\\ufffd\\ufffda" },
+	{ S("ab\342\202"), "ab\\xe2\\x82", "ab\\uFFFD\\uFFFD" },
+	{ S("\360\237\230"), "\\xf0\\x9f\\x98", "\\uFFFD\\uFFFD\\uFFFD" },
+	{ S("\303"), "\\xc3", "\\uFFFD" },
+	{ S("\342\202a"), "\\xe2\\x82a", "\\uFFFD\\uFFFDa" },
 	/* JSON's own specials; a backslash is kept on a terminal. */
 	{ S("say \"hi\" \\x1b"), "say \"hi\" \\x1b", "say \\\"hi\\\" \\\\x1b" },
 };
@@ -151,7 +153,13 @@ static void test_json_table(void **state)
 		FILE *f = open_memstream(&buf, &len);
 
 		assert_non_null(f);
-		ctl_json_str(f, (const uint8_t *)cases[i].in, cases[i].n);
+		json_t *v = cj_bytes((const uint8_t *)cases[i].in, cases[i].n);
+		char *r = cj_render(v);
+
+		assert_non_null(r);
+		fprintf(f, "%s", r);
+		free(r);
+		json_decref(v);
 		assert_int_equal(fclose(f), 0);
 		assert_true(len >= 2 && buf[0] == '"' && buf[len - 1] == '"');
 		if (len - 2 != strlen(cases[i].json) ||
@@ -162,20 +170,20 @@ static void test_json_table(void **state)
 	}
 }
 
-static void test_json_cstr(void **state)
+/* cj_str: NULL is null (unknown), never ""; controls escaped inside an object. */
+static void test_json_null(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	json_t *o = cj_obj();
+	char *r;
 
 	(void)state;
-	assert_non_null(f);
-	ctl_json_cstr(f, NULL);
-	fputc(',', f);
-	ctl_json_cstr(f, "x\033");
-	assert_int_equal(fclose(f), 0);
-	assert_string_equal(buf, "\"\",\"x\\u001b\"");
-	free(buf);
+	cj_set(o, "a", cj_str(NULL));
+	cj_set(o, "b", cj_str("x\033\177\302\233"));
+	r = cj_render(o);
+	assert_non_null(r);
+	assert_string_equal(r, "{\"a\":null,\"b\":\"x\\u001B\\u007F\\u009B\"}");
+	free(r);
+	json_decref(o);
 }
 
 /*
@@ -288,7 +296,7 @@ int main(void)
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_put_matches),
 		cmocka_unit_test(test_json_table),
-		cmocka_unit_test(test_json_cstr),
+		cmocka_unit_test(test_json_null),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_cstr_and_fix),
 		cmocka_unit_test(test_utf8_bounds),

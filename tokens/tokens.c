@@ -132,6 +132,8 @@ static int read_token(struct ctl_err *err, struct tokens_token *tt,
 	tt->pin_count_low = t->userPinCountLow;
 	tt->pin_final_try = t->userPinFinalTry;
 	tt->pin_locked = t->userPinLocked;
+	if ((tt->uri = p11_token_uri(err, t)) == NULL)
+		return 0;
 	if (PKCS11_enumerate_certs(t, &certs, &n) != 0)
 		return ctl_err_openssl(err, CTL_E_TOKEN,
 				       "token %s: cannot list its certificates",
@@ -144,8 +146,13 @@ static int read_token(struct ctl_err *err, struct tokens_token *tt,
 
 		if (certs[i].x509 == NULL || (u != NULL && !object_matches(u, &certs[i])))
 			continue;
-		if (!X509_up_ref(certs[i].x509))
+		if ((c->uri = p11_cert_uri(err, t, &certs[i])) == NULL)
+			return 0;
+		if (!X509_up_ref(certs[i].x509)) {
+			free(c->uri);
+			c->uri = NULL;
 			return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		}
 		c->x509 = certs[i].x509;
 		copy_field(c->label, sizeof(c->label), certs[i].label);
 		ctl_hex(c->id, certs[i].id,
@@ -221,9 +228,12 @@ done:
 void tokens_list_cleanup(struct tokens_list *l)
 {
 	for (size_t i = 0; l->tokens != NULL && i < l->n; i++) {
-		for (size_t k = 0; k < l->tokens[i].ncerts; k++)
+		for (size_t k = 0; k < l->tokens[i].ncerts; k++) {
 			X509_free(l->tokens[i].certs[k].x509);
+			free(l->tokens[i].certs[k].uri);
+		}
 		free(l->tokens[i].certs);
+		free(l->tokens[i].uri);
 	}
 	free(l->tokens);
 	memset(l, 0, sizeof(*l));

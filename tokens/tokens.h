@@ -12,6 +12,8 @@
 #include "err.h"
 #include "signer.h"
 
+struct ctl_asker;
+
 /* What `ctlsign build` passes for --sign-token / --sast-token. */
 struct tokens_build_opts {
 	const char *module;              /* --module, or NULL for the default search */
@@ -20,6 +22,7 @@ struct tokens_build_opts {
 	size_t nsast;
 	int allow_single;                /* --allow-single-token */
 	int final_try;                   /* --final-try */
+	const struct ctl_asker *asker;   /* asks for the PIN (p11_login) */
 };
 
 /*
@@ -56,6 +59,7 @@ struct tokens_cert {
 	char label[64];        /* CKA_LABEL */
 	char id[130];          /* CKA_ID in hex */
 	int sast;              /* tokens_is_sast */
+	char *uri;             /* owned: its PKCS#11 URI (p11_cert_uri), ASCII */
 };
 
 /* One token, with the PIN flags as the module reported them. */
@@ -63,6 +67,7 @@ struct tokens_token {
 	unsigned long slot_id;
 	char label[40], serial[40], manufacturer[40], model[40];
 	int login_required, pin_pad, pin_count_low, pin_final_try, pin_locked;
+	char *uri;             /* owned: its PKCS#11 URI (p11_token_uri), ASCII */
 	struct tokens_cert *certs;
 	size_t ncerts;
 };
@@ -77,7 +82,10 @@ struct tokens_list {
  * tokens_scan loads module (NULL: --module default search, or the first
  * URI's module-path=) and reads every token and its certificates, without
  * logging in. With URIs, keeps the tokens that match one of them; a URI
- * that matches no token is an error. Release with tokens_list_cleanup.
+ * that matches no token is an error. Each token and certificate carries
+ * the URI that names it (for --sign-token, --sast-token and these
+ * commands; percent-encoded, printable ASCII, still to be printed through
+ * the sanitizer like every string). Release with tokens_list_cleanup.
  */
 int tokens_scan(struct ctl_err *err, struct tokens_list *out,
 		const char *module, const char *const *uris, size_t nuris);

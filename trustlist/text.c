@@ -1,8 +1,8 @@
 /*
- * text.c - the one sanitizer for untrusted text on a terminal and the one
- * JSON string writer (the policy is in text.h). Both walk the input in
- * units: a valid UTF-8 sequence, or a single byte that does not start
- * one; a unit is copied, escaped or replaced whole, never cut.
+ * text.c - the one sanitizer for untrusted text on a terminal (the policy
+ * is in text.h). It walks the input in units: a valid UTF-8 sequence, or
+ * a single byte that does not start one; a unit is copied or escaped
+ * whole, never cut.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -146,34 +146,4 @@ void ctl_text_put(FILE *out, const uint8_t *p, size_t n)
 			for (size_t j = 0; j < k; j++)
 				fprintf(out, "\\x%02x", p[i + j]);
 	}
-}
-
-void ctl_json_str(FILE *out, const uint8_t *p, size_t n)
-{
-	size_t k;
-
-	fputc('"', out);
-	for (size_t i = 0; i < n; i += k) {
-		unsigned long c = 0;
-
-		k = ctl_utf8_seq(&c, p + i, n - i);
-		if (k == 0) {
-			fputs("\\ufffd", out); /* not UTF-8: one U+FFFD per byte */
-			k = 1;
-		} else if (c == '"' || c == '\\') {
-			fprintf(out, "\\%c", (int)c);
-		} else if (ctl_text_unsafe_cp(c)) {
-			fprintf(out, "\\u%04lx", c); /* all below U+10000 */
-		} else {
-			fwrite(p + i, 1, k, out);
-		}
-	}
-	fputc('"', out);
-}
-
-void ctl_json_cstr(FILE *out, const char *s)
-{
-	if (s == NULL)
-		s = "";
-	ctl_json_str(out, (const uint8_t *)s, strlen(s));
 }

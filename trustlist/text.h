@@ -1,6 +1,6 @@
 /*
- * text.h - the one sanitizer for untrusted text on a terminal and the
- * one JSON string writer. Every name read from a file, a token or a
+ * text.h - the one sanitizer for untrusted text on a terminal, and the
+ * rule for JSON strings. Every name read from a file, a token or a
  * node, every directory entry name and every remote message goes through
  * these before it is printed, so that one policy holds everywhere:
  *
@@ -13,10 +13,12 @@
  * written as the four characters \xNN (lower-case hex). A backslash is
  * kept as is, so sanitizing twice changes nothing.
  *
- * JSON strings: the same code points are written as \uNNNN escapes (the
- * string decodes to the original text), '"' and '\\' are escaped, and
- * each byte that is not valid UTF-8 becomes U+FFFD (written \ufffd): the
- * output is always a valid JSON string of valid UTF-8.
+ * JSON strings (the program's one JSON writer, ctlsign/json.c, over
+ * jansson, applies this with ctl_utf8_seq and ctl_text_unsafe_cp): the
+ * same code points are written as \uNNNN escapes (the string decodes to
+ * the original text), '"' and '\\' are escaped, and each byte that is
+ * not valid UTF-8 becomes U+FFFD (written \uFFFD): the output is always
+ * a valid JSON string of valid UTF-8.
  *
  * Nothing here prints on its own account: output goes to the caller's
  * buffer or FILE.
@@ -60,14 +62,5 @@ void ctl_text_fix(char *s, size_t cap);
 
 /* ctl_text_put writes p (n bytes) made terminal-safe to out. */
 void ctl_text_put(FILE *out, const uint8_t *p, size_t n);
-
-/*
- * ctl_json_str writes p (n bytes) to out as one JSON string, quotes
- * included, by the rule above.
- */
-void ctl_json_str(FILE *out, const uint8_t *p, size_t n);
-
-/* ctl_json_cstr is ctl_json_str for a C string; NULL is written as "". */
-void ctl_json_cstr(FILE *out, const char *s);
 
 #endif

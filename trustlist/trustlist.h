@@ -32,6 +32,19 @@ enum {
 	HDR_PADDING = 13,
 	HDR_FILENAME = 14,
 	HDR_TIMESTAMP = 15,
+	/* Encrypted configuration files (docs/encrypted-config.md). */
+	HDR_ENCINFO = 16,          /* group: 17 and 21 */
+	HDR_ENCIVINFO = 17,        /* group: 18, 19, 20 */
+	HDR_ENCIVRESERVED = 18,    /* 1 byte, 0; meaning unknown */
+	HDR_ENCIV = 19,            /* the AES-CBC IV, 16 bytes */
+	HDR_ENCPADLENGTH = 20,     /* u16: bytes of padding after the plaintext */
+	HDR_ENCKEYINFO = 21,       /* group: 22, 23, 24, 25 */
+	HDR_ENCKEYRESERVED = 22,   /* 1 byte, 0; meaning unknown */
+	HDR_ENCKEYSIZE = 23,       /* u16: bits of the wrapped key (the phone's modulus) */
+	HDR_ENCKEYALGORITHM = 24,  /* 1 byte: 1 = AES-128-CBC */
+	HDR_ENCKEY = 25,           /* the AES key, RSA PKCS#1 v1.5 encrypted */
+	HDR_ENCHASHALGORITHM = 26, /* 1 byte: a digest code, as tag 8 */
+	HDR_ENCHASH = 27,          /* digest of the plaintext */
 	HDR_SIGNERVERSION = 28,
 };
 
@@ -107,6 +120,12 @@ struct ctl_record {
 	size_t unknown;        /* elements with tags we do not know */
 };
 
+/* The encryption elements of a .cnf.xml.enc.sgn (tags 18-20, 22-27). */
+struct ctl_enc_fields {
+	struct ctl_field iv_reserved, iv, pad_len, key_reserved, key_size,
+		key_alg, key, hash_alg, hash;
+};
+
 struct ctl_file {
 	uint8_t *buf;          /* owned: the whole file */
 	size_t len;
@@ -118,6 +137,7 @@ struct ctl_file {
 	struct ctl_elem elems[CTL_MAX_ELEMS];
 	size_t nelems;
 	size_t unknown;
+	struct ctl_enc_fields enc; /* present only in encrypted files */
 	struct ctl_record *recs; /* owned array (KIND_CTL/ITL) */
 	size_t nrecs;
 	const uint8_t *payload;  /* KIND_SGN: the signed file's bytes */
@@ -169,6 +189,44 @@ const EVP_MD *ctl_digest_md(uint8_t code);
 const char *ctl_digest_name(uint8_t code);
 
 /*
+ * ctl_key_type names pk's type as `show` prints it: "RSA", "ECDSA P-256",
+ * "ECDSA P-384", "ECDSA P-521" (another curve: "ECDSA" and OpenSSL's
+ * group name), "Ed25519", "Ed448", "DSA", "RSA-PSS", else OpenSSL's name
+ * for the type; "" for NULL. Writes at most n bytes to out; returns out.
+ */
+const char *ctl_key_type(char *out, size_t n, const EVP_PKEY *pk);
+
+/*
+ * Expiry, a notice and never a failure: phones keep using a CTL or ITL
+ * whose certificates have expired (they check the signature, not the
+ * dates), but CUCM's readers of `show ctl` look for them.
+ */
+#define CTL_EXPIRY_SOON_DAYS 30
+enum ctl_expiry {
+	CTL_EXPIRY_UNKNOWN,  /* no certificate, or its notAfter cannot be read */
+	CTL_EXPIRY_VALID,    /* more than CTL_EXPIRY_SOON_DAYS days left */
+	CTL_EXPIRY_SOON,     /* notAfter within CTL_EXPIRY_SOON_DAYS days of now */
+	CTL_EXPIRY_EXPIRED,  /* notAfter is before now */
+};
+
+/*
+ * ctl_cert_expiry judges cert's notAfter against now (seconds since the
+ * epoch: the caller's clock, so that output can be made repeatable).
+ * *out_secs, if not NULL, gets notAfter - now (negative once expired).
+ */
+enum ctl_expiry ctl_cert_expiry(const X509 *cert, int64_t now, int64_t *out_secs);
+/* ctl_expiry_name: "valid", "expires-soon", "expired" or "unknown". */
+const char *ctl_expiry_name(enum ctl_expiry e);
+/*
+ * ctl_expiry_text writes the one wording of a notice for cert:
+ * "expired 2019-06-04T16:31:38Z (2371 days ago)" or "expires
+ * 2026-12-05T00:00:00Z (in 4 days)"; "" (and 0) when it is neither
+ * expired nor expiring within CTL_EXPIRY_SOON_DAYS days. Returns the
+ * length written.
+ */
+size_t ctl_expiry_text(char *out, size_t n, const X509 *cert, int64_t now);
+
+/*
  * ctl_name_render writes a DN the way CUCM does: CN;OU;O;L;ST;C in that
  * order, then other attributes in certificate order with short names,
  * ';' between, no spaces, unquoted. Returns a malloc'd string or NULL.
@@ -180,7 +238,9 @@ char *ctl_name_render(const X509_NAME *name);
  * record or header holds it) names the same attributes as name: our own
  * rendering byte for byte, or the same attribute=value pairs in any order
  * with attribute keys in any case and values optionally quoted (the
- * Windows CTL client's `cn="...";o="..."`). Values compare exactly.
+ * Windows CTL client's `cn="...";o="..."`), or the RFC 4514 attributes
+ * in certificate order with ',' between (the certutils tools' form).
+ * Values compare exactly.
  */
 int ctl_name_matches(const uint8_t *p, size_t n, const X509_NAME *name);
 
@@ -232,6 +292,12 @@ struct ctl_build_opts {
 	const char *filename;  /* FILENAME element, e.g. "CTLFile.tlv" */
 	uint8_t ver_major, ver_minor;
 	uint16_t signer_version; /* nonzero: write tag 28 (major<<8|minor) */
+	/*
+	 * Header elements, already encoded, written after TIMESTAMP and
+	 * before the padding (enc.c's tags 16-27); NULL: none.
+	 */
+	const uint8_t *extra_header;
+	size_t extra_header_len;
 };
 
 /*
@@ -251,6 +317,22 @@ int ctl_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
 	      const struct ctl_build_opts *opts, struct ctl_signer *signer,
 	      const struct ctl_rec_spec *specs, size_t n,
 	      const uint8_t *payload, size_t payload_len);
+
+/*
+ * ctl_build_write is what `build` and `sgn sign` do once their options
+ * are read: ctl_build, then the new file parsed back and verified the
+ * way a phone will (ctl_verify; a .sgn against the signer's
+ * certificate), and only if it verifies, written to path all or nothing
+ * (ctl_write_atomic, mode 0644 for a new file). A file that does not
+ * verify is never written and path is left as it was (err: "self-check
+ * of the new file failed; nothing written: ..."). On success
+ * out_check, if not NULL, holds the file as written, parsed (release
+ * with ctl_file_cleanup); on failure it is not touched.
+ */
+int ctl_build_write(struct ctl_err *err, struct ctl_file *out_check,
+		    const char *path, const struct ctl_build_opts *opts,
+		    struct ctl_signer *signer, const struct ctl_rec_spec *specs,
+		    size_t n, const uint8_t *payload, size_t payload_len);
 
 /*
  * ctl_spec_same_cert tells whether spec carries cert (a copied record
@@ -279,7 +361,8 @@ void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20]);
 /*
  * ctl_key_cache - parsed public keys keyed by certificate bytes, so that
  * verifying thousands of files signed by the same certificate parses it
- * once. Bounded: memory stays flat in the number of files.
+ * once. A hash table, least recently used out first, of at most 1024
+ * certificates: memory stays flat in the number of files.
  */
 struct ctl_key_cache;
 struct ctl_key_cache *ctl_key_cache_new(void);
@@ -291,6 +374,13 @@ void ctl_key_cache_free(struct ctl_key_cache *c);
  * Returns 0 (and adds nothing) if its key cannot be read.
  */
 int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert);
+/*
+ * ctl_key_cache_cert returns the certificate whose DER bytes are der (n
+ * bytes), parsed once per cache, or NULL if it does not parse (or c is
+ * NULL). The cache owns it; it stays valid until the next lookup in c.
+ */
+const X509 *ctl_key_cache_cert(struct ctl_key_cache *c, const uint8_t *der,
+			       size_t n);
 
 /*
  * ctl_verify checks f: every certificate parses and agrees with its
@@ -328,8 +418,161 @@ int ctl_check_served_as(const struct ctl_file *f, struct ctl_err *err,
 int ctl_find_signer(const struct ctl_file *f);
 
 /*
- * Trust across a change (FORMAT.md "Phone behaviour"): will a phone that
- * holds the current files accept a new one?
+ * Trust across a change (FORMAT.md "Phone behaviour"; the whole model,
+ * rule by rule, is docs/phone-trust.md): will phones that hold the
+ * current CTL/ITL take the new files, and what do they hold afterwards?
+ * Pure functions over parsed, verified files and certificate sets: no
+ * printing; every verdict comes with one line saying why.
+ */
+
+/*
+ * The cluster's trust store, as TVS sees it: the certificates of the
+ * units in OS Administration > Certificate Management (Phone-SAST-trust,
+ * CallManager-trust, the nodes' own CallManager.pem, ...). Membership is
+ * by the whole DER certificate.
+ */
+struct ctl_trust_store;
+/* ctl_trust_store_new returns an empty store (NULL: out of memory). */
+struct ctl_trust_store *ctl_trust_store_new(void);
+/* ctl_trust_store_free releases s; NULL does nothing. */
+void ctl_trust_store_free(struct ctl_trust_store *s);
+/* ctl_trust_store_add copies cert's DER into s. */
+int ctl_trust_store_add(struct ctl_trust_store *s, struct ctl_err *err, X509 *cert);
+/*
+ * ctl_trust_store_load_dir adds every certificate of directory dir: each
+ * regular file whose name does not start with '.' must hold certificates,
+ * one DER certificate or one or more PEM certificates, else the load
+ * fails naming the file (CTL_E_FORMAT). Any other entry (a directory, a
+ * FIFO, a dangling link) fails the load too (CTL_E_IO), and so does a
+ * directory without any certificate: a store read in part would make
+ * every verdict about it a guess.
+ */
+int ctl_trust_store_load_dir(struct ctl_trust_store *s, struct ctl_err *err,
+			     const char *dir);
+/* ctl_trust_store_count: how many certificates s holds. */
+size_t ctl_trust_store_count(const struct ctl_trust_store *s);
+/* ctl_trust_store_has: is the certificate der (n bytes) in s? */
+int ctl_trust_store_has(const struct ctl_trust_store *s, const uint8_t *der, size_t n);
+
+/* The phone classes every verdict is given for. */
+enum ctl_phone {
+	PHONE_SBD,     /* Security By Default: holds CTL and ITL, can ask TVS */
+	PHONE_NO_SBD,  /* 7940/7960, Jabber, many TelePresence: CTL only, no TVS */
+	PHONE_EMPTY,   /* a phone (with Security By Default) holding nothing */
+};
+#define CTL_NPHONES 3
+
+enum ctl_verdict {
+	VERDICT_DIRECT,    /* takes it: signed by a certificate its files trust */
+	VERDICT_FIRST,     /* takes it: holds nothing, trusts the first file */
+	VERDICT_TVS,       /* takes it through TVS (TVS trusted, signer in store) */
+	VERDICT_DEPENDS,   /* depends: on a fact not given, or on what TVS said earlier */
+	VERDICT_STRANDED,  /* rejects it, keeps what it held: delete by hand */
+	VERDICT_NOT_USED,  /* does not load this kind of file (no ITL without SBD) */
+};
+
+/* What the phones hold before the change, and what the cluster knows. */
+struct ctl_trust_input {
+	const struct ctl_file *held_ctl, *held_itl; /* verified; NULL: none */
+	const char *held_ctl_name, *held_itl_name;  /* labels for the reasons */
+	const struct ctl_trust_store *store;        /* NULL: not given */
+	const char *store_name;
+	/*
+	 * The certificates the TVS servers of the phones' CallManager group
+	 * present after the change (--tvs; at most 64). A publication whose
+	 * new ITL names TVS certificates but none of these uses the ITL's
+	 * (TVS.pem changed) unless tvs_fixed is set (--old-cluster-tvs: the
+	 * phones were moved to another cluster and ask their old one's TVS).
+	 * When ntvs is 0 each step uses the TVS records of the new ITL
+	 * published with it, of which a phone asks only its group's; with
+	 * neither, TVS's certificate is unknown.
+	 */
+	X509 *const *tvs;
+	size_t ntvs;
+	/* The new files (verified CTLs and ITLs) in command-line order. */
+	const struct ctl_file *const *files;
+	const char *const *names;
+	size_t nfiles;
+	int tvs_fixed;
+};
+
+#define CTL_REASON_MAX 4096
+/* The holdings one class of phone may be in (R20 of docs/phone-trust.md). */
+#define CTL_HOLDINGS_MAX 16
+
+/* What a phone holds: file labels (NULL: none). */
+struct ctl_trust_holding {
+	const char *ctl, *itl;
+	int itl_unknown;       /* holds an ITL that was not given (--ctl alone) */
+};
+
+struct ctl_trust_verdict {
+	enum ctl_verdict verdict;
+	char reason[CTL_REASON_MAX];
+	/* Bit 1 << v set for each verdict v of some holding the phone may be in. */
+	unsigned outcomes;
+	/*
+	 * What the phone may hold after the step: one holding, or several
+	 * when an earlier or this DEPENDS left it open; holds[0] is the one
+	 * where TVS vouched every time.
+	 */
+	size_t nholds;
+	struct ctl_trust_holding holds[CTL_HOLDINGS_MAX];
+};
+
+struct ctl_trust_step {
+	size_t file;           /* index into ctl_trust_input.files */
+	int tvs_known;         /* the TVS certificates after this step are known */
+	struct ctl_trust_verdict phone[CTL_NPHONES];
+};
+
+/*
+ * ctl_trust_plan judges in->files the way a phone downloads them: the
+ * files form publications (a CTL and/or an ITL; a kind seen again starts
+ * the next one), and in each the CTL comes before the ITL. Each step is
+ * judged, for each phone class, against what that phone holds after the
+ * previous steps: a file it takes replaces the one it held, a file it
+ * rejects leaves it holding the old one; one that depends on TVS leaves
+ * it in both holdings. A phone holding nothing starts each publication
+ * from the CTL served then. out (in->nfiles entries, caller-allocated)
+ * gets the steps in download order. Returns 0 with err set for a file
+ * that is not a CTL or an ITL, an ITL with more than 64 TVS records, or
+ * more than CTL_HOLDINGS_MAX holdings in doubt.
+ */
+int ctl_trust_plan(struct ctl_trust_step *out, struct ctl_err *err,
+		   const struct ctl_trust_input *in);
+
+/* ctl_verdict_takes: does the phone (certainly) take the file? */
+int ctl_verdict_takes(enum ctl_verdict v);
+/* ctl_verdict_name: "direct", "first-file", "tvs", "depends", "stranded", "not-used". */
+const char *ctl_verdict_name(enum ctl_verdict v);
+/* ctl_phone_name: "sbd", "no-sbd", "empty". */
+const char *ctl_phone_name(enum ctl_phone p);
+
+/*
+ * ctl_trust_load_held parses path and verifies it as the file of kind
+ * (KIND_CTL or KIND_ITL) that the phones hold now: it must be of that
+ * kind and verify, or nothing can be judged against it. Release with
+ * ctl_file_cleanup.
+ */
+int ctl_trust_load_held(struct ctl_file *f, struct ctl_err *err,
+			const char *path, enum ctl_kind kind);
+
+/*
+ * ctl_sgn_holder: which TFTP certificate of the files a phone holds
+ * verifies the signed file sgn (KIND_SGN)? Tried in the order a phone
+ * trusts them: the CTL's CCM+TFTP and TFTP records, then the ITL's
+ * CCM+TFTP records (never a SAST: the TFTP key signs .sgn files). Returns 1 and sets *out_file (0 CTL, 1 ITL)
+ * and *out_index (the record) when one verifies, 0 when none does.
+ */
+int ctl_sgn_holder(const struct ctl_file *sgn, const struct ctl_file *ctl,
+		   const struct ctl_file *itl, int *out_file, size_t *out_index);
+
+/*
+ * The single-file summary kept for the fuzz oracles (tests/fuzz): the
+ * verdict of ctl_trust_plan for one file and a phone with Security By
+ * Default, with the trust store and TVS's certificate assumed favourable
+ * (DEPENDS is reported as TRUST_TVS).
  */
 enum ctl_trust {
 	TRUST_DIRECT,  /* the new signer is trusted by the files the phone holds */
@@ -349,5 +592,73 @@ enum ctl_trust ctl_assess_trust(const struct ctl_file *new_file,
 				const struct ctl_file *cur_ctl,
 				const struct ctl_file *cur_itl,
 				char *why, size_t why_len);
+
+/*
+ * Encrypted configuration files (SEP<MAC>.cnf.xml.enc.sgn; the layout and
+ * where each fact comes from: docs/encrypted-config.md). A .sgn whose
+ * payload is the configuration in AES-128-CBC under a fresh key, padded
+ * with 0x0D bytes to the block; the key is wrapped with the phone's RSA
+ * public key (PKCS#1 v1.5) and, with the IV, the padding length and a
+ * digest of the plaintext, carried in header tags 16-27.
+ */
+#define CTL_ENC_KEY_LEN 16      /* AES-128 */
+#define CTL_ENC_BLOCK 16
+#define CTL_ENC_KEYALG_AES128 1 /* ENCKEYALGORITHM */
+
+/* ctl_enc_present: does f carry encryption elements (tags 16-27)? */
+int ctl_enc_present(const struct ctl_file *f);
+
+/*
+ * ctl_enc_check checks f's encryption header: each element present once,
+ * its length right (IV 16 bytes, the hash as long as its digest), the key
+ * size equal to the wrapped key's, the payload whole blocks and the
+ * padding shorter than it. CTL_E_FORMAT naming the element and offset.
+ */
+int ctl_enc_check(const struct ctl_file *f, struct ctl_err *err);
+
+/*
+ * ctl_enc_build writes a complete .enc.sgn: config encrypted under a
+ * fresh key wrapped for phone_cert's RSA key, the header of opts (kind
+ * KIND_SGN; its extra_header is set here), signed by signer. The
+ * symmetric key is wiped before return. *out is malloc'd.
+ */
+int ctl_enc_build(struct ctl_err *err, uint8_t **out, size_t *out_len,
+		  const struct ctl_build_opts *opts, struct ctl_signer *signer,
+		  X509 *phone_cert, const uint8_t *config, size_t config_len);
+
+/*
+ * ctl_enc_decrypt checks f's encryption header (CTL_E_FORMAT), verifies
+ * its signature against signer_cert (CTL_E_VERIFY), unwraps the key with
+ * phone_key, decrypts, and compares the plaintext with ENCHASH: a key
+ * that does not unwrap, a wrong phone key, an altered IV or ciphertext is
+ * CTL_E_VERIFY and nothing is returned. On success *out (malloc'd, the
+ * caller frees) holds the configuration. The symmetric key is wiped.
+ */
+int ctl_enc_decrypt(const struct ctl_file *f, struct ctl_err *err,
+		    X509 *signer_cert, EVP_PKEY *phone_key,
+		    uint8_t **out, size_t *out_len);
+
+/*
+ * ctl_cert_md5_hex writes the MD5 of cert's DER, lower-case hex, as
+ * CUCM's device.md5hash and the stub's <certHash> hold it.
+ */
+int ctl_cert_md5_hex(X509 *cert, char out[33]);
+
+/*
+ * ctl_enc_stub writes the unencrypted stub that CUCM serves as
+ * SEP<MAC>.cnf.xml(.sgn) once the configuration is encrypted:
+ * <fullConfig>False</fullConfig>, the loadInformation, ipAddressMode,
+ * capfAuthMode and capfList elements copied from config when it has them,
+ * <certHash> (ctl_cert_md5_hex of phone_cert) and <encrConfig>true.
+ * *out is malloc'd.
+ */
+int ctl_enc_stub(struct ctl_err *err, uint8_t **out, size_t *out_len,
+		 const uint8_t *config, size_t config_len, X509 *phone_cert);
+
+/*
+ * ctl_enc_stub_certhash finds the <certHash> of a stub (n bytes at p):
+ * 1 and out set when it holds 32 hex digits, else 0.
+ */
+int ctl_enc_stub_certhash(const uint8_t *p, size_t n, char out[33]);
 
 #endif

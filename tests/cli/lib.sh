@@ -17,12 +17,33 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# run CMD ARGS...: status in $rc, output in $T/out and $T/err.
+# run CMD ARGS...: status in $rc, output in $T/out and $T/err. With
+# --json among ARGS, $T/out must be one document valid against its
+# command's schema (json_check).
 run() {
 	set +e
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	set -e
+	json_check "$@"
+}
+
+# json_check ARGS...: if ARGS hold --json, $T/out is one valid document
+# (tests/cli/json_validate.py, docs/schema/, docs/json.md).
+for d in "$(dirname "$0")" "$(dirname "$0")/../cli" "$(dirname "$0")/cli"; do
+	if [ -f "$d/json_validate.py" ]; then
+		JSON_VALIDATE=$d/json_validate.py
+		JSON_SCHEMAS=$d/../../docs/schema
+		break
+	fi
+done
+json_check() {
+	for a in "$@"; do
+		[ "$a" = --json ] || continue
+		python3 "$JSON_VALIDATE" "$JSON_SCHEMAS" - "$T/out" ||
+			fail "$*: the --json output is not a valid document (docs/json.md)"
+		return 0
+	done
 }
 
 # expect WHAT RC [N_LINES [TEXT...]]: the last run exited RC, wrote

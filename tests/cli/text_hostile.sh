@@ -41,15 +41,16 @@ no_raw "show --json a hostile file"
 python3 - "$T/out" <<'EOF' || fail "show --json: the names do not decode as documented"
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
-assert d["file"].endswith("x\x1b]0;t\x07\x9b\u202e\u2066\ufffdy.tlv"), d["file"]
-dns = [r["dns"] for r in d["records"]]
+f = d["files"][0]
+assert f["path"].endswith("x\x1b]0;t\x07\x9b\u202e\u2066\ufffdy.tlv"), f["path"]
+dns = [r["dns"] for r in f["records"]]
 assert any(n and n.startswith("x\x1b]0;t\x07\x9b\u202e\ufffd\ufffd") for n in dns), dns
 EOF
 run "$BIN" show --json "$T/$bad.tlv" "$T/$kor.tlv" "$T/nothere.tlv"
 expect "show --json of several, one missing" 3 1 "cannot open"
 json_ok "show --json of several files"
 no_raw "show --json of several files"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[1]["file"].endswith("/\ud64d\uae38.tlv")' "$T/out" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"][1]["path"].endswith("/\ud64d\uae38.tlv")' "$T/out" ||
 	fail "show --json: the Korean file name changed"
 # The parse error names the hostile file: escaped as well.
 head -c 1000 "$T/names.tlv" >"$T/$bad.cut.tlv"

@@ -129,7 +129,7 @@ grep -qF '\x1b[2J\xc2\x9b\xe2\x80\xae\xffa-sub1' "$T/out" ||
 	fail "show: the name is not shown escaped: $(grep -a DNSNAME "$T/out" | tail -n 1)"
 run "$BIN" show --json "$T/esc.tlv"
 expect "show --json a name with control characters" 0 0
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n=d["records"][3]["dns"]; sys.exit(0 if n.startswith("\x1b[2J") else 1)' "$T/out" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n=d["files"][0]["records"][3]["dns"]; sys.exit(0 if n.startswith("\x1b[2J") else 1)' "$T/out" ||
 	fail "show --json: not valid JSON, or the name changed: $(head -c 300 "$T/out")"
 
 # A .sgn file: tampered payload, truncated header.
