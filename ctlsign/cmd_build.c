@@ -429,6 +429,18 @@ static void warn_trust(const struct ctl_file *old, const char *old_path,
 		cmd_trust_line(line, sizeof(line), c, &st->phone[c]);
 		cmd_warn("%s: %s", new_path, line);
 	}
+	/*
+	 * An ITL judged without --held-ctl is judged for phones holding no
+	 * CTL. In a mixed-mode cluster a phone holding nothing downloads the
+	 * served CTL first and then takes the ITL only if a CCM+TFTP of that
+	 * CTL signed it (R6a), which is not judged: say so. (A CTL without
+	 * --held-itl is judged with the ITL unknown, and its lines say so.)
+	 */
+	if (itl && held == NULL)
+		cmd_warn("%s: judged for phones that hold no CTL (no --held-ctl): if the cluster is in "
+			 "mixed mode, what phones holding nothing (reset, new) do depends on the CTL it "
+			 "serves: they take this ITL only if a CCM+TFTP record of that CTL is its signer; "
+			 "give --held-ctl CTL to judge it", new_path);
 	free(st);
 }
 

@@ -36,8 +36,8 @@ static const char check_usage[] =
 	"  --tvs CERT          a certificate the TVS servers of the phones' CallManager\n"
 	"                      group present after the change (repeatable, at most 8;\n"
 	"                      default: the TVS records of the new ITL); a publication\n"
-	"                      whose ITL names none of them uses the ITL's (TVS.pem\n"
-	"                      changed)\n"
+	"                      whose ITL names TVS keeps only those it names, or, if\n"
+	"                      none, uses the ITL's (TVS.pem changed)\n"
 	"  --old-cluster-tvs CERT\n"
 	"                      phones moved to another cluster: the TVS certificate of\n"
 	"                      the cluster they come from, asked at every step whatever\n"
@@ -50,8 +50,8 @@ static const char check_usage[] =
 	"stranded, 12 a verdict depends on something not given (the trust store, TVS's\n"
 	"certificate, the phones' ITL) or on what TVS said earlier, 13 phones with\n"
 	"Security By Default (or holding nothing) are stranded; 1 a file does not\n"
-	"verify, 2 malformed or usage, 3 I/O (the highest applies; errors before\n"
-	"verdicts)\n";
+	"verify, 2 malformed or usage, 3 I/O (the highest applies; a NEW file\n"
+	"refused: no verdict at all, fix it first)\n";
 
 enum {
 	CHECK_OK = 0,
@@ -195,8 +195,11 @@ static int render_json(const struct ctl_trust_input *in, const struct ctl_trust_
 	json_t *doc = cj_doc_new(), *store, *steps = cj_arr(), *rejected = cj_arr();
 	int jrc;
 
+	/* With --ctl alone, phones with Security By Default hold an ITL that
+	 * was not given (R2). */
 	cj_set(doc, "held", json_holds(in->held_ctl ? in->held_ctl_name : NULL,
-				       in->held_itl ? in->held_itl_name : NULL, 0));
+				       in->held_itl ? in->held_itl_name : NULL,
+				       in->held_ctl != NULL && in->held_itl == NULL));
 	if (in->store == NULL) {
 		cj_set(doc, "trust_store", cj_str(NULL));
 	} else {
@@ -274,24 +277,20 @@ static void depends_summary(const struct ctl_trust_step *st, size_t n, int c)
 }
 
 /*
- * summary: one line per rejected file, then one per class: the first step
- * that strands the phone, else the first in doubt (with its cases), else
- * "takes every file" (every file that verifies, when some did not).
+ * summary: one line per class: the first step that strands the phone,
+ * else the first in doubt (with its cases), else "takes every file" (or
+ * "is not affected" when no step concerns it).
  */
-static void summary(const struct ctl_trust_step *st, size_t n, const struct failed *bad,
-		    size_t nbad)
+static void summary(const struct ctl_trust_step *st, size_t n)
 {
-	const char *every = nbad > 0 ? "every other file" : "every file";
-
-	for (size_t i = 0; i < nbad; i++)
-		cmd_print(stdout, "result: %s is REJECTED by every phone (it does not verify or is "
-			  "misnamed): they keep what they held\n", bad[i].file);
 	for (int c = 0; c < CTL_NPHONES; c++) {
 		size_t worst = SIZE_MAX;
+		int used = 0;
 
 		for (size_t i = 0; i < n; i++) {
 			enum ctl_verdict v = st[i].phone[c].verdict;
 
+			used = used || v != VERDICT_NOT_USED;
 			if (v == VERDICT_STRANDED) {
 				worst = i;
 				break;
@@ -300,8 +299,8 @@ static void summary(const struct ctl_trust_step *st, size_t n, const struct fail
 				worst = i;
 		}
 		if (worst == SIZE_MAX)
-			cmd_print(stdout, "result: phones %s take %s\n", class_label[c],
-				  n > 0 ? every : "no file (none verifies)");
+			cmd_print(stdout, "result: phones %s %s\n", class_label[c],
+				  used ? "take every file" : "are not affected (they load no ITL)");
 		else if (st[worst].phone[c].verdict == VERDICT_STRANDED)
 			cmd_print(stdout, "result: phones %s are STRANDED at step %zu\n", class_label[c],
 				  worst + 1);
@@ -416,8 +415,10 @@ int cmd_check(int argc, char **argv)
 	}
 	/*
 	 * A new file that does not verify, or whose own name makes it another
-	 * kind than its FILENAME, is reported and left out: a phone refuses
-	 * it and keeps what it holds, which is what the steps around it show.
+	 * kind than its FILENAME, is reported, and then nothing is judged (R5):
+	 * leaving it out would cut the rest into publications that are never
+	 * downloaded that way (the ITL of its publication would be judged with
+	 * the next one's CTL), and the administrator must not publish it.
 	 */
 	for (int i = optind; i < argc; i++) {
 		struct ctl_file *f = &files[nsteps];
@@ -441,16 +442,33 @@ int cmd_check(int argc, char **argv)
 	in = (struct ctl_trust_input){ ctl_path ? &ctl : NULL, itl_path ? &itl : NULL,
 				       ctl_path, itl_path, store, store_dir,
 				       tvs, ntvs_paths, fp, names, nsteps, tvs_kind == 'o' };
+	if (nbad > 0) {
+		rc = err_rc;
+		if (json) {
+			rc = render_json(&in, steps, 0, bad, nbad, rc);
+		} else {
+			for (size_t i = 0; i < nbad; i++)
+				cmd_print(stdout, "result: %s is REJECTED by every phone (it does not "
+					  "verify, is misnamed or cannot be read): fix it first: the "
+					  "phones' download cannot be judged with a file they would "
+					  "reject\n", bad[i].file);
+		}
+		goto done;
+	}
+	/* A forgotten --ctl/--itl gives the most optimistic answer: say so. */
+	if (ctl_path == NULL && itl_path == NULL)
+		cmd_warn("no --ctl and no --itl: the phones are taken to hold nothing, so they "
+			 "take the first file they download");
 	ctl_err_init(&err);
 	if (!ctl_trust_plan(steps, &err, &in))
 		goto fail;
-	rc = err_rc != 0 ? err_rc : cmd_trust_status(steps, nsteps);
+	rc = cmd_trust_status(steps, nsteps);
 	if (json) {
 		rc = render_json(&in, steps, nsteps, bad, nbad, rc);
 	} else {
 		render_text(&in, steps, nsteps);
 		if (nsteps > 0)
-			summary(steps, nsteps, bad, nbad);
+			summary(steps, nsteps);
 	}
 	goto done;
 fail:

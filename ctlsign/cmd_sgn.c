@@ -187,14 +187,20 @@ static int sgn_holder_report(const char *path, const struct ctl_file *f,
 			 "phones with Security By Default (their ITL was not given)");
 		rc = 1;
 	} else {
-		cmd_print(stdout, "%s: phones with Security By Default (CTL %s, ITL %s): REJECT it: no "
-			  "CCM+TFTP or TFTP certificate of %s%s%s verifies it: they take it only through "
-			  "TVS (if their ITL names TVS's certificate and the trust store holds the signer)\n",
-			  path, ctl_path ? ctl_path : "none", itl_path, ctl_path ? ctl_path : "",
-			  ctl_path ? " or " : "", itl_path);
-		snprintf(rejected + strlen(rejected), sizeof(rejected) - strlen(rejected), "%s%s%s%s%s%s",
-			 rejected[0] ? ", and " : "", "phones with Security By Default (no CCM+TFTP or TFTP "
-			 "certificate of ", ctl_path ? ctl_path : "", ctl_path ? " or " : "", itl_path,
+		/* Only a CCM+TFTP record of the ITL counts; a CTL's TFTP counts too (R21). */
+		char what[3 * 1024];
+
+		if (ctl_path != NULL)
+			snprintf(what, sizeof(what), "no CCM+TFTP or TFTP record of %s and no CCM+TFTP "
+				 "record of %s", ctl_path, itl_path);
+		else
+			snprintf(what, sizeof(what), "no CCM+TFTP record of %s", itl_path);
+		cmd_print(stdout, "%s: phones with Security By Default (CTL %s, ITL %s): REJECT it: %s "
+			  "verifies it: they take it only through TVS (if their ITL names TVS's "
+			  "certificate and the trust store holds the signer)\n",
+			  path, ctl_path ? ctl_path : "none", itl_path, what);
+		snprintf(rejected + strlen(rejected), sizeof(rejected) - strlen(rejected), "%s%s%s%s",
+			 rejected[0] ? ", and " : "", "phones with Security By Default (", what,
 			 " verifies it: only through TVS)");
 		rc = 1;
 	}

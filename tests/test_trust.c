@@ -160,8 +160,9 @@ static void test_download_order(void **state)
 	static const char *const ctl1[] = { "sub1", "sub1", "capf" };
 	static const char *const itl0[] = { "pub", "pub", "tvs", "capf" };
 	static const char *const itl1[] = { "sub1", "sub1", "tvs", "capf" };
-	static const char *const in_store[] = { "sub1" };
-	struct ctl_trust_store *store = store_of(in_store, 1);
+	/* The store TVS reads holds its own TVS.pem too (R18a). */
+	static const char *const in_store[] = { "sub1", "tvs" };
+	struct ctl_trust_store *store = store_of(in_store, 2);
 	struct ctl_file c0, c1, i0, i1;
 	struct ctl_trust_step st[4];
 
@@ -219,9 +220,9 @@ static void test_tvs_given(void **state)
 	static const char *const ctl0[] = { "pub", "pub", "capf" };
 	static const char *const ctl1[] = { "sub1", "sub1", "capf" };
 	static const char *const itl0[] = { "pub", "pub", "tvs", "capf" };
-	static const char *const in_store[] = { "sub1" };
+	static const char *const in_store[] = { "sub1", "tvs" };
 	static const char *const names[] = { "f1" };
-	struct ctl_trust_store *store = store_of(in_store, 1);
+	struct ctl_trust_store *store = store_of(in_store, 2);
 	struct ctl_file c0, c1, i0;
 	struct ctl_trust_step st[1];
 	X509 *tvs[1];
@@ -242,6 +243,21 @@ static void test_tvs_given(void **state)
 		assert_int_equal(st[0].phone[PHONE_SBD].verdict, k == 0 ? VERDICT_TVS : VERDICT_STRANDED);
 		X509_free(tvs[0]);
 	}
+	/*
+	 * R18a (review C): a store without the certificate of the TVS the
+	 * phone trusts is probably another cluster's: depends, not tvs.
+	 */
+	ctl_trust_store_free(store);
+	store = store_of(in_store, 1);
+	tvs[0] = test_cert("tvs");
+	in = (struct ctl_trust_input){ &c0, &i0, "ctl0", "itl0", store, "store", tvs, 1,
+				       (const struct ctl_file *[]){ &c1 }, names, 1, 1 };
+	assert_true(ctl_trust_plan(st, &err, &in));
+	assert_int_equal(st[0].phone[PHONE_SBD].verdict, VERDICT_DEPENDS);
+	assert_non_null(strstr(st[0].phone[PHONE_SBD].reason,
+			       "but the trust store store does not hold that TVS's certificate"));
+	assert_non_null(strstr(st[0].phone[PHONE_SBD].reason, "the old cluster"));
+	X509_free(tvs[0]);
 	ctl_trust_store_free(store);
 	ctl_file_cleanup(&c0);
 	ctl_file_cleanup(&c1);

@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "trustlist.h"
@@ -58,6 +59,18 @@ int ctl_trust_store_has(const struct ctl_trust_store *s, const uint8_t *der, siz
 	for (size_t i = 0; s != NULL && i < s->n; i++)
 		if (s->certs[i].n == n && memcmp(s->certs[i].der, der, n) == 0)
 			return 1;
+	return 0;
+}
+
+int ctl_trust_store_has_sha1(const struct ctl_trust_store *s, const uint8_t sha1[20])
+{
+	uint8_t md[SHA_DIGEST_LENGTH];
+
+	for (size_t i = 0; s != NULL && i < s->n; i++) {
+		SHA1(s->certs[i].der, s->certs[i].n, md);
+		if (memcmp(md, sha1, sizeof(md)) == 0)
+			return 1;
+	}
 	return 0;
 }
 

@@ -20,7 +20,10 @@
  *  - TVS helps only a phone with Security By Default, only if one of the
  *    certificates the TVS servers of its CallManager group present after
  *    the change is named by a TVS record of the ITL the phone holds, and
- *    only for a signer in the cluster's trust store;
+ *    only for a signer in the cluster's trust store (which must hold that
+ *    TVS's certificate, or it is another cluster's: depends), and, for a
+ *    signer only the served CTL names, maybe through TVS's CTL cache
+ *    (depends);
  *  - phones without Security By Default load no ITL and never ask TVS.
  */
 #include <stdarg.h>
@@ -176,6 +179,7 @@ struct tvs_view {
 	size_t n;
 	uint8_t sha1[TVS_MAX][SHA_DIGEST_LENGTH];
 	const struct ctl_record *rec[TVS_MAX]; /* the ITL's record; NULL for --tvs */
+	int stale; /* some --tvs were dropped as stale: from says which */
 	char from[LABEL_MAX + 256];
 };
 
@@ -217,6 +221,13 @@ struct judge {
 	const char *fname;
 	char *why;
 	size_t why_len;
+	/*
+	 * The CTL the cluster's TFTP serves during this publication, whose
+	 * certificates TVS caches (R19); NULL: none, or not this cluster's
+	 * TVS (--old-cluster-tvs).
+	 */
+	const struct ctl_file *tvs_ctl;
+	const char *tvs_ctl_name;
 };
 
 /* held_label: "the held CTL X" / "the CTL X taken at step N". */
@@ -238,6 +249,53 @@ static void names_of(char *out, size_t n, const struct tvs_view *v, const int *t
 	for (size_t k = 0; k < v->n; k++)
 		if (trusted[k] == want && v->rec[k] != NULL)
 			add(out, n, "%s%.*s", out[0] ? ", " : "", subj_len(v->rec[k]), subj(v->rec[k]));
+}
+
+/*
+ * not_in_store: TVS is trusted (or may be) but the trust store does not
+ * hold the signer s. TVS looks a certificate up in its certificate
+ * database (the store) and then in a cache it loads from the CTLFile.tlv
+ * the cluster serves: seed 002, "토큰리스 솔루션에서 하드웨어 토큰으로",
+ * the TVS log after step 23 ("CertificateDBCACHE ... Cannot find the
+ * certificate in the cache", then "CertificateCTLCache ... Found entry"),
+ * and "토큰리스 CTL 솔루션의 인증서 재생성" step 4 ("CTLFile.tlv has been
+ * modified. Recaching CTL Certificate Cache"). So a signer that CTL names
+ * may still be vouched for: DEPENDS (R19). Otherwise stranded.
+ */
+static enum ctl_verdict not_in_store(const struct judge *j, const struct ctl_record *s,
+				     const char *prefix)
+{
+	const struct ctl_trust_input *in = j->in;
+
+	for (size_t i = 0; j->tvs_ctl != NULL && i < j->tvs_ctl->nrecs; i++)
+		if (same_signer(&j->tvs_ctl->recs[i], s)) {
+			put(j->why, j->why_len,
+			    "%s; the trust store %s does not hold the signer, but the CTL %s that the "
+			    "cluster serves names it, and TVS also looks a certificate up in the cache it "
+			    "loads from CTLFile.tlv (seed 002's TVS log finds an eToken there after its "
+			    "certificate database missed it); whether TVS vouches that way is not certain: "
+			    "upload the signer (e.g. as Phone-SAST-trust) to be sure",
+			    prefix, in->store_name, j->tvs_ctl_name);
+			return VERDICT_DEPENDS;
+		}
+	put(j->why, j->why_len,
+	    "%s; TVS will not vouch: the signer is not in the trust store %s "
+	    "(upload it, e.g. as Phone-SAST-trust, first)", prefix, in->store_name);
+	return VERDICT_STRANDED;
+}
+
+/*
+ * store_has_tvs: does the trust store hold one of the TVS certificates
+ * the phone trusts (ok[k] set)? The store TVS reads holds its node's own
+ * TVS.pem ("The trust store directory" in docs/phone-trust.md); one that
+ * holds none of them is probably another cluster's (R18a).
+ */
+static int store_has_tvs(const struct ctl_trust_store *st, const struct tvs_view *v, const int *ok)
+{
+	for (size_t k = 0; k < v->n; k++)
+		if (ok[k] && ctl_trust_store_has_sha1(st, v->sha1[k]))
+			return 1;
+	return 0;
 }
 
 /*
@@ -263,10 +321,12 @@ static enum ctl_verdict via_tvs(const struct judge *j, const struct phone *p,
 	}
 	if (p->itl == NULL && p->itl_unknown) {
 		if (in->store != NULL && !ctl_trust_store_has(in->store, s->cert.p, s->cert.n)) {
-			put(j->why, j->why_len,
-			    "%s; TVS will not vouch: the signer is not in the trust store %s "
-			    "(upload it, e.g. as Phone-SAST-trust, first)", prefix, in->store_name);
-			return VERDICT_STRANDED;
+			enum ctl_verdict r = not_in_store(j, s, prefix);
+
+			if (r == VERDICT_DEPENDS)
+				add(j->why, j->why_len, "; and whether the phone trusts TVS depends on the "
+				    "ITL it holds, which was not given");
+			return r;
 		}
 		put(j->why, j->why_len,
 		    "%s; whether the phone trusts TVS depends on the ITL it holds, which was not given%s",
@@ -315,7 +375,8 @@ static enum ctl_verdict via_tvs(const struct judge *j, const struct phone *p,
 		    "group has only %s is stranded; give check --tvs CERT for the group's TVS)",
 		    v->from, yes, ntrusted == 1 ? "is" : "are", il, no);
 	} else if (trusted != NULL) {
-		put(tl, sizeof(tl), "TVS %.*s is trusted through %s", subj_len(trusted), subj(trusted), il);
+		put(tl, sizeof(tl), "TVS %.*s is trusted through %s%s%s%s", subj_len(trusted), subj(trusted),
+		    il, v->stale ? " (TVS presents " : "", v->stale ? v->from : "", v->stale ? ")" : "");
 	} else {
 		put(tl, sizeof(tl), "%s names TVS, but the certificate TVS presents after the change "
 		    "is not known (judge the new CTL with the new ITL, or give check --tvs CERT)", il);
@@ -326,11 +387,21 @@ static enum ctl_verdict via_tvs(const struct judge *j, const struct phone *p,
 		    "which was not given (--trust-store DIR)", prefix, tl);
 		return VERDICT_DEPENDS;
 	}
-	if (!ctl_trust_store_has(in->store, s->cert.p, s->cert.n)) {
+	if (trusted != NULL && !store_has_tvs(in->store, v, ok)) {
 		put(j->why, j->why_len,
-		    "%s; TVS will not vouch: the signer is not in the trust store %s "
-		    "(upload it, e.g. as Phone-SAST-trust, first)", prefix, in->store_name);
-		return VERDICT_STRANDED;
+		    "%s; %s; but the trust store %s does not hold that TVS's certificate, which the "
+		    "store of the node running it holds (its own TVS.pem): is %s the store of %s? "
+		    "Whether TVS vouches depends on it", prefix, tl, in->store_name, in->store_name,
+		    in->tvs_fixed ? "the old cluster, the one the phones come from (--old-cluster-tvs)"
+				  : "the cluster whose TVS the phones ask");
+		return VERDICT_DEPENDS;
+	}
+	if (!ctl_trust_store_has(in->store, s->cert.p, s->cert.n)) {
+		enum ctl_verdict r = not_in_store(j, s, prefix);
+
+		if (r == VERDICT_DEPENDS)
+			add(j->why, j->why_len, "; %s", tl);
+		return r;
 	}
 	if (trusted == NULL || partial) {
 		put(j->why, j->why_len, "%s; the trust store %s holds the signer; %s", prefix,
@@ -517,7 +588,7 @@ static int verdict_of(struct ctl_trust_verdict *out, struct ctl_err *err,
 	enum ctl_verdict v[CTL_HOLDINGS_MAX] = { VERDICT_DIRECT };
 	struct holdings next = { 0 };
 	struct judge j = *base;
-	int same = 1, same_why = 1;
+	int same = 1, same_why = 1, all_take;
 
 	out->outcomes = 0;
 	for (size_t i = 0; i < h->n; i++) {
@@ -539,14 +610,27 @@ static int verdict_of(struct ctl_trust_verdict *out, struct ctl_err *err,
 		if (!ctl_verdict_takes(v[i]) && !keep(&next, &h->p[i]))
 			goto full;
 	}
-	out->verdict = same ? v[0] : VERDICT_DEPENDS;
+	/*
+	 * Holdings that all take the file: it is taken, through TVS if any
+	 * case needs TVS, else directly; the reason keeps the cases.
+	 */
+	all_take = 1;
+	for (size_t i = 0; i < h->n; i++)
+		all_take = all_take && ctl_verdict_takes(v[i]);
+	if (same)
+		out->verdict = v[0];
+	else if (all_take)
+		out->verdict = out->outcomes & (1u << VERDICT_TVS) ? VERDICT_TVS : VERDICT_DIRECT;
+	else
+		out->verdict = VERDICT_DEPENDS;
 	if (h->n == 1 || (same && same_why)) {
 		put(out->reason, sizeof(out->reason), "%s", why[0]);
 	} else {
-		if (same)
+		if (same || all_take)
 			put(out->reason, sizeof(out->reason),
 			    "it %s in every holding that what TVS said at earlier steps leaves it in: ",
-			    phrase(v[0]));
+			    same ? phrase(v[0]) : out->verdict == VERDICT_TVS ?
+			    "takes it (through TVS in some)" : "takes it");
 		else
 			put(out->reason, sizeof(out->reason),
 			    "it depends on what TVS said at earlier steps: ");
@@ -631,6 +715,45 @@ static int check_inputs(struct ctl_err *err, const struct ctl_trust_input *in)
 }
 
 /*
+ * keep_named: the --tvs certificates (given) that the publication's ITL
+ * (iv, named name) names among its TVS records. One it does not name is
+ * stale: its node's TVS.pem changed with this ITL, and keeping it would
+ * let a phone "trust TVS" through a certificate no TVS presents any more.
+ */
+static void keep_named(struct tvs_view *out, const struct tvs_view *given,
+		       const struct tvs_view *iv, const char *name)
+{
+	char dropped[LABEL_MAX] = "";
+	struct tvs_view v = *given;
+
+	v.n = 0;
+	for (size_t i = 0; i < given->n; i++) {
+		int named = 0;
+
+		for (size_t k = 0; k < iv->n && !named; k++)
+			named = memcmp(given->sha1[i], iv->sha1[k], SHA_DIGEST_LENGTH) == 0;
+		if (named) {
+			memcpy(v.sha1[v.n], given->sha1[i], SHA_DIGEST_LENGTH);
+			v.rec[v.n++] = NULL;
+		} else {
+			char hex[2 * SHA_DIGEST_LENGTH + 1];
+
+			ctl_hex(hex, given->sha1[i], SHA_DIGEST_LENGTH, 0, 0);
+			add(dropped, sizeof(dropped), "%s%zu (SHA-1 %s)", dropped[0] ? ", " : "",
+			    i + 1, hex);
+		}
+	}
+	v.stale = dropped[0] != '\0';
+	if (v.stale)
+		put(v.from, sizeof(v.from), "the --tvs certificates that %s names among its TVS "
+		    "records; --tvs certificate%s %s %s dropped as stale: %s does not name %s, so "
+		    "that TVS.pem changed", name, strchr(dropped, ',') != NULL ? "s" : "", dropped,
+		    strchr(dropped, ',') != NULL ? "are" : "is", name,
+		    strchr(dropped, ',') != NULL ? "them" : "it");
+	*out = v;
+}
+
+/*
  * publication_tvs: what TVS presents during a publication whose ITL is
  * itl (NULL: none), given --tvs (given) and the view so far (last). R17.
  */
@@ -646,7 +769,7 @@ static void publication_tvs(struct tvs_view *last, const struct tvs_view *given,
 	if (iv->n == 0) {
 		/* An ITL without TVS records says nothing about TVS. */
 	} else if (given->known && tvs_meets(given, iv)) {
-		*last = *given;
+		keep_named(last, given, iv, name);
 	} else if (given->known) {
 		*last = *iv;
 		put(last->from, sizeof(last->from),
@@ -665,6 +788,8 @@ int ctl_trust_plan(struct ctl_trust_step *out, struct ctl_err *err,
 	char (*why)[CTL_REASON_MAX] = NULL;
 	const struct ctl_file *served = in->held_ctl;
 	const char *served_name = in->held_ctl_name;
+	const struct ctl_file *tvs_ctl = NULL;
+	const char *tvs_ctl_name = NULL;
 	size_t nout = 0;
 	int ok = 0;
 
@@ -720,6 +845,10 @@ int ctl_trust_plan(struct ctl_trust_step *out, struct ctl_err *err,
 			order[n++] = itl_i;
 		publication_tvs(last, given, in, itl_i != SIZE_MAX ? in->files[itl_i] : NULL,
 				itl_i != SIZE_MAX ? in->names[itl_i] : NULL);
+		/* R19: the CTL TVS caches is the one served now (not the old
+		 * cluster's, which is not given, with --old-cluster-tvs). */
+		tvs_ctl = in->tvs_fixed ? NULL : ctl_i != SIZE_MAX ? in->files[ctl_i] : served;
+		tvs_ctl_name = ctl_i != SIZE_MAX ? in->names[ctl_i] : served_name;
 		/*
 		 * R6a: a phone holding nothing (reset, new, or its files deleted)
 		 * downloads the CTL the TFTP server serves first: this
@@ -737,7 +866,7 @@ int ctl_trust_plan(struct ctl_trust_step *out, struct ctl_err *err,
 			st->tvs_known = last->known;
 			for (int c = 0; c < CTL_NPHONES; c++) {
 				struct judge j = { in, last, (enum ctl_phone)c, in->files[order[k]],
-						   in->names[order[k]], NULL, 0 };
+						   in->names[order[k]], NULL, 0, tvs_ctl, tvs_ctl_name };
 
 				if (!verdict_of(&st->phone[c], err, &j, &h[c], why, nout))
 					goto done;

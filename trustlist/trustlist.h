@@ -453,6 +453,8 @@ int ctl_trust_store_load_dir(struct ctl_trust_store *s, struct ctl_err *err,
 size_t ctl_trust_store_count(const struct ctl_trust_store *s);
 /* ctl_trust_store_has: is the certificate der (n bytes) in s? */
 int ctl_trust_store_has(const struct ctl_trust_store *s, const uint8_t *der, size_t n);
+/* ctl_trust_store_has_sha1: is a certificate whose DER has this SHA-1 in s? */
+int ctl_trust_store_has_sha1(const struct ctl_trust_store *s, const uint8_t sha1[20]);
 
 /* The phone classes every verdict is given for. */
 enum ctl_phone {
@@ -480,8 +482,9 @@ struct ctl_trust_input {
 	/*
 	 * The certificates the TVS servers of the phones' CallManager group
 	 * present after the change (--tvs; at most 64). A publication whose
-	 * new ITL names TVS certificates but none of these uses the ITL's
-	 * (TVS.pem changed) unless tvs_fixed is set (--old-cluster-tvs: the
+	 * new ITL names TVS certificates keeps only those of these it names
+	 * (the others are stale), or uses the ITL's if it names none (TVS.pem
+	 * changed), unless tvs_fixed is set (--old-cluster-tvs: the
 	 * phones were moved to another cluster and ask their old one's TVS).
 	 * When ntvs is 0 each step uses the TVS records of the new ITL
 	 * published with it, of which a phone asks only its group's; with

@@ -44,10 +44,17 @@ says "(a) no store" "depends on the cluster's trust store, which was not given (
 	"then hold one of: CTL $N/CTLFile.tlv, ITL $H/ITLFile.tlv | CTL $H/CTLFile.tlv, ITL $H/ITLFile.tlv" \
 	"then hold one of: CTL $N/CTLFile.tlv, ITL $N/ITLFile.tlv | CTL $H/CTLFile.tlv, ITL $N/ITLFile.tlv | CTL $H/CTLFile.tlv, ITL $H/ITLFile.tlv"
 
-# A store that lacks the new CallManager.pem: TVS does not vouch.
+# A store that lacks the new CallManager.pem: TVS's certificate database
+# misses it, but the new CTL it serves names it, and TVS falls back to the
+# cache it loads from CTLFile.tlv (R19, seed 002's TVS log): DEPENDS, not
+# STRANDED (review C defect 6; it was stranded, exit 13, before).
 store "$T/old-store" pub_cm pub_tvs sub_cm capf
-judge "(a) store without the new certificate" 13 "stranded stranded first-file;stranded not-used direct" \
+judge "(a) store without the new certificate" 12 "depends stranded first-file;depends not-used direct" \
 	--ctl "$H/CTLFile.tlv" --itl "$H/ITLFile.tlv" --trust-store "$T/old-store" \
 	"$N/CTLFile.tlv" "$N/ITLFile.tlv"
-says "(a) store without" "TVS will not vouch: the signer is not in the trust store $T/old-store"
+says "(a) store without" "the trust store $T/old-store does not hold the signer, but the CTL $N/CTLFile.tlv that the cluster serves names it"
+# ITL only (no CTL served): nothing else can vouch: stranded.
+judge "(a) ITL only, store without the new certificate" 13 "stranded not-used first-file" \
+	--itl "$H/ITLFile.tlv" --trust-store "$T/old-store" "$N/ITLFile.tlv"
+says "(a) ITL only, store without" "TVS will not vouch: the signer is not in the trust store $T/old-store"
 finish
