@@ -152,7 +152,7 @@ static int sgn_holder_report(const char *path, const struct ctl_file *f,
 {
 	const char *paths[2] = { ctl_path, itl_path };
 	const struct ctl_file *held[2] = { ctl, itl };
-	char line[2048], rejected[2048] = "";
+	char line[2048], rejected[6 * 1024] = ""; /* room for two reasons */
 	struct ctl_err err;
 	size_t idx;
 	int which, rc = 0;
