@@ -50,6 +50,13 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
  */
 int cmd_bad_option(const char *cmd, char *const *argv);
 
+/*
+ * cmd_parse_uint reads a decimal number of at most max: digits only (no
+ * sign, no blanks, nothing after), no overflow. cmd_parse_version reads
+ * MAJOR.MINOR, each 0..255. Both return 0 on anything else.
+ */
+int cmd_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int cmd_parse_version(const char *s, uint8_t *major, uint8_t *minor);
 /* cmd_parse_digest maps "sha1" / "sha256" / "sha512" to a digest code. */
 int cmd_parse_digest(const char *s, uint8_t *out);
 /*

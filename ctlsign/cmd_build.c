@@ -272,8 +272,11 @@ static int removed(const struct build *b, const struct ctl_record *r, size_t i)
 			ctl_hex(hex, md, sizeof(md), 0, 0);
 			if (strcasecmp(hex, sel + 5) == 0)
 				return 1;
-		} else if ((size_t)strtoul(sel, NULL, 10) == i + 1) {
-			return 1;
+		} else {
+			unsigned long v;
+
+			if (cmd_parse_uint(sel, SIZE_MAX, &v) && v == i + 1)
+				return 1;
 		}
 	}
 	return 0;
@@ -287,10 +290,9 @@ static int check_removes(const struct build *b, struct ctl_err *err,
 		int found = 0;
 
 		if (strncmp(sel, "sha1:", 5) != 0) {
-			char *end;
-			unsigned long v = strtoul(sel, &end, 10);
+			unsigned long v;
 
-			if (*end != '\0' || v == 0 || v > old->nrecs)
+			if (!cmd_parse_uint(sel, old->nrecs, &v) || v == 0)
 				return ctl_err_set(err, CTL_E_USAGE,
 						   "--remove %s: the old file has records 1 to %zu",
 						   sel, old->nrecs);
@@ -475,7 +477,7 @@ int cmd_build(int argc, char **argv)
 	struct ctl_err err;
 	X509 **tcerts = NULL;
 	size_t ntcerts = 0;
-	unsigned maj, min;
+	uint8_t maj, min;
 
 	ctl_err_init(&err);
 	optind = 1;
@@ -524,7 +526,7 @@ int cmd_build(int argc, char **argv)
 			b.removes[b.nremoves++] = optarg;
 			break;
 		case OPT_SIGNER_VERSION:
-			if (sscanf(optarg, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255) {
+			if (!cmd_parse_version(optarg, &maj, &min)) {
 				rc = cmd_usage_error("build", "--signer-version %s: use MAJOR.MINOR", optarg);
 				goto done;
 			}

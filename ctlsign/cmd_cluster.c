@@ -883,7 +883,8 @@ static int cluster_run(int argc, char **argv, char *const *words)
 	struct cl_config cfg;
 	struct cl_opts o;
 	struct ctl_err err;
-	char *password = NULL, *end;
+	char *password = NULL;
+	unsigned long num;
 	const char *sub;
 	int c, rc;
 
@@ -895,9 +896,9 @@ static int cluster_run(int argc, char **argv, char *const *words)
 		case 'k': a.known_hosts = optarg; break;
 		case 'A': a.accept_new = 1; break;
 		case 'j':
-			a.jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || a.jobs < 1 || a.jobs > 64)
+			if (!cmd_parse_uint(optarg, 64, &num) || num < 1)
 				return cmd_usage_error("cluster", "--jobs must be 1..64");
+			a.jobs = (int)num;
 			break;
 		case 'J': a.json = 1; break;
 		case 'n': a.dry_run = 1; break;
@@ -907,9 +908,9 @@ static int cluster_run(int argc, char **argv, char *const *words)
 		case 'a': a.as_name = optarg; break;
 		case 'T': a.trust = 1; break;
 		case 'W':
-			a.wait_manual = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || a.wait_manual < 1 || a.wait_manual > 86400)
+			if (!cmd_parse_uint(optarg, 86400, &num) || num < 1)
 				return cmd_usage_error("cluster", "--wait-manual must be 1..86400 seconds");
+			a.wait_manual = (int)num;
 			break;
 		case 'h': fputs(cluster_usage, stdout); return 0;
 		default: return cmd_bad_option("cluster", argv);

@@ -54,7 +54,6 @@ static int sgn_sign(int argc, char **argv)
 	size_t len = 0;
 	char *defout = NULL;
 	struct ctl_err err;
-	unsigned maj, min;
 	int c, rc;
 
 	ctl_err_init(&err);
@@ -70,10 +69,8 @@ static int sgn_sign(int argc, char **argv)
 				return cmd_usage_error("sgn", "--digest %s: use sha1, sha256 or sha512", optarg);
 			break;
 		case 'V':
-			if (sscanf(optarg, "%u.%u", &maj, &min) != 2 || maj > 255 || min > 255)
+			if (!cmd_parse_version(optarg, &o.ver_major, &o.ver_minor))
 				return cmd_usage_error("sgn", "--header-version %s: use MAJOR.MINOR", optarg);
-			o.ver_major = (uint8_t)maj;
-			o.ver_minor = (uint8_t)min;
 			break;
 		case 'h': fputs(sgn_usage, stdout); return 0;
 		default: return cmd_bad_option("sgn", argv);

@@ -20,16 +20,45 @@ int cmd_parse_digest(const char *s, uint8_t *out)
 	return 1;
 }
 
-static int parse_u32(const char *s, uint32_t *out)
+int cmd_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long long v;
 
-	errno = 0;
+	/* Digits only: strtoull would take blanks, a sign and wrap "-1". */
 	if (s[0] < '0' || s[0] > '9')
 		return 0;
+	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 0xffffffffULL)
+	if (errno != 0 || *end != '\0' || v > max)
+		return 0;
+	*out = (unsigned long)v;
+	return 1;
+}
+
+int cmd_parse_version(const char *s, uint8_t *major, uint8_t *minor)
+{
+	const char *dot = strchr(s, '.');
+	unsigned long a, b;
+	char head[8];
+	size_t n;
+
+	if (dot == NULL || (n = (size_t)(dot - s)) >= sizeof(head))
+		return 0;
+	memcpy(head, s, n);
+	head[n] = '\0';
+	if (!cmd_parse_uint(head, 255, &a) || !cmd_parse_uint(dot + 1, 255, &b))
+		return 0;
+	*major = (uint8_t)a;
+	*minor = (uint8_t)b;
+	return 1;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long v;
+
+	if (!cmd_parse_uint(s, 0xffffffffUL, &v))
 		return 0;
 	*out = (uint32_t)v;
 	return 1;

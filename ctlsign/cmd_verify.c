@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -615,12 +614,9 @@ static int default_jobs(void)
 
 static int parse_jobs(const char *s, int *out)
 {
-	char *end;
-	long n;
+	unsigned long n;
 
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || n < 1 || n > MAX_JOBS)
+	if (!cmd_parse_uint(s, MAX_JOBS, &n) || n < 1)
 		return 0;
 	*out = (int)n;
 	return 1;

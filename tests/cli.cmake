@@ -3,7 +3,8 @@
 # tests/data, and works in a temporary directory of its own.
 foreach(name verify_hostile verify_many build_atomic help secret_prompt json_schema
              output_files verify_dir text_hostile cluster_files completion
-             testhooks sgn_selfcheck enc verify_jobs cluster_exec man_options show_listing input_messages)
+             testhooks sgn_selfcheck enc verify_jobs cluster_exec man_options show_listing input_messages
+             numbers)
   add_test(NAME cli_${name}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/${name}.sh
             $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
