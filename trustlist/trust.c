@@ -525,6 +525,7 @@ static void tvs_from_itl(struct tvs_view *v, const struct ctl_file *itl, const c
 {
 	v->known = 1;
 	v->group = 0;
+	v->stale = 0;
 	v->n = 0;
 	put(v->from, sizeof(v->from), "%s", name);
 	for (size_t i = 0; i < itl->nrecs && v->n < TVS_MAX; i++)
