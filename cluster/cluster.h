@@ -74,17 +74,6 @@ void cl_config_cleanup(struct cl_config *cfg);
 int cl_config_needs_password(const struct cl_config *cfg);
 
 /*
- * cl_owner_safe: may obj (the file or directory name, as stat'ed in st)
- * be trusted, as OpenSSH's StrictModes decides: owned by the user or
- * root and not writable by group or others. The error (CTL_E_USAGE)
- * names path and obj, says why (what another user could do) and how to
- * fix it.
- */
-struct stat;
-int cl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
-		  const char *name, const struct stat *st, const char *why);
-
-/*
  * cl_known_hosts_check decides whether the known_hosts file at path may
  * be trusted, as OpenSSH's StrictModes would: resolved through symbolic
  * links, it must be a regular file (CTL_E_IO otherwise; a FIFO is not

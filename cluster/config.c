@@ -351,13 +351,6 @@ static int check_text(struct ctl_err *err, const char *path, const char *text,
 	return 1;
 }
 
-/* One rule for every file trusted by owner and mode: the engine's. */
-int cl_owner_safe(struct ctl_err *err, const char *path, const char *obj,
-		  const char *name, const struct stat *st, const char *why)
-{
-	return ctl_owner_safe(err, path, obj, name, st, why);
-}
-
 /*
  * conf_safe: the configuration names the nodes, the login, the identity
  * file, the known_hosts and the restart commands run on the nodes: like
@@ -371,7 +364,7 @@ static int conf_safe(struct ctl_err *err, const char *path, const struct stat *s
 	struct stat dst;
 	int ok;
 
-	if (!cl_owner_safe(err, path, "the configuration", path, st, why))
+	if (!ctl_owner_safe(err, path, "the configuration", path, st, why))
 		return 0;
 	real = realpath(path, NULL);
 	if (real == NULL)
@@ -386,7 +379,7 @@ static int conf_safe(struct ctl_err *err, const char *path, const struct stat *s
 		char obj[PATH_MAX + 32];
 
 		snprintf(obj, sizeof(obj), "its directory %s", real);
-		ok = cl_owner_safe(err, path, obj, real, &dst, why);
+		ok = ctl_owner_safe(err, path, obj, real, &dst, why);
 	}
 	free(real);
 	return ok;

@@ -230,8 +230,8 @@ static char *fingerprint(ssh_session ssh, char *type, size_t type_len)
 static int kh_safe(struct ctl_err *err, const char *path, const char *obj,
 		   const char *name, const struct stat *st)
 {
-	return cl_owner_safe(err, path, obj, name, st,
-			     "another user could change which host keys are trusted");
+	return ctl_owner_safe(err, path, obj, name, st,
+			      "another user could change which host keys are trusted");
 }
 
 /*

@@ -263,13 +263,10 @@ static int removed(const struct build *b, const struct ctl_record *r, size_t i)
 		const char *sel = b->removes[k];
 
 		if (strncmp(sel, "sha1:", 5) == 0) {
-			uint8_t md[SHA_DIGEST_LENGTH];
 			char hex[2 * SHA_DIGEST_LENGTH + 1];
 
-			if (!r->cert.present)
+			if (!ctl_record_sha1_hex(hex, r, 0, 0))
 				continue;
-			SHA1(r->cert.p, r->cert.n, md);
-			ctl_hex(hex, md, sizeof(md), 0, 0);
 			if (strcasecmp(hex, sel + 5) == 0)
 				return 1;
 		} else {
@@ -370,7 +367,6 @@ static int from_signer_trusted(struct ctl_err *err, const char *from,
 			       const char *const *paths, size_t npaths)
 {
 	const struct ctl_record *r = &old->recs[ctl_find_signer(old)];
-	uint8_t sha1[SHA_DIGEST_LENGTH];
 	char hex[3 * SHA_DIGEST_LENGTH];
 	int same = same_der(r, signer_cert);
 
@@ -386,8 +382,7 @@ static int from_signer_trusted(struct ctl_err *err, const char *from,
 	}
 	if (same)
 		return 1;
-	SHA1(r->cert.p, r->cert.n, sha1);
-	ctl_hex(hex, sha1, sizeof(sha1), ':', 1);
+	ctl_record_sha1_hex(hex, r, ':', 1);
 	return ctl_err_set(err, CTL_E_VERIFY,
 			   "--from %s: signed by %.*s (certificate SHA-1 %s), which is neither the new signer "
 			   "nor a certificate given with --from-signer; build only on a file whose signer "

@@ -116,11 +116,7 @@ static void put_holds(FILE *out, const struct ctl_trust_holding *h)
 
 static void signer_sha1(char hex[41], const struct ctl_file *f)
 {
-	const struct ctl_record *s = &f->recs[ctl_find_signer(f)];
-	uint8_t md[SHA_DIGEST_LENGTH];
-
-	SHA1(s->cert.p, s->cert.n, md);
-	ctl_hex(hex, md, sizeof(md), 0, 0);
+	ctl_record_sha1_hex(hex, &f->recs[ctl_find_signer(f)], 0, 0);
 }
 
 static void render_text(const struct ctl_trust_input *in, const struct ctl_trust_step *st,
@@ -315,8 +311,7 @@ static int usage_fail(const char *msg)
 	return cmd_usage_error("check", "%s", msg);
 }
 
-/* load_store reads --trust-store DIR. */
-static struct ctl_trust_store *load_store(struct ctl_err *err, const char *dir)
+struct ctl_trust_store *cmd_load_trust_store(struct ctl_err *err, const char *dir)
 {
 	struct ctl_trust_store *s = ctl_trust_store_new();
 
@@ -330,11 +325,6 @@ static struct ctl_trust_store *load_store(struct ctl_err *err, const char *dir)
 		return NULL;
 	}
 	return s;
-}
-
-struct ctl_trust_store *cmd_load_trust_store(struct ctl_err *err, const char *dir)
-{
-	return load_store(err, dir);
 }
 
 #define MAX_TVS 8 /* check_usage and docs/ctlsign.1 say 8 */
@@ -396,7 +386,7 @@ int cmd_check(int argc, char **argv)
 	 */
 	if ((ctl_path != NULL && !ctl_trust_load_held(&ctl, &err, ctl_path, KIND_CTL)) ||
 	    (itl_path != NULL && !ctl_trust_load_held(&itl, &err, itl_path, KIND_ITL)) ||
-	    (store_dir != NULL && (store = load_store(&err, store_dir)) == NULL))
+	    (store_dir != NULL && (store = cmd_load_trust_store(&err, store_dir)) == NULL))
 		goto fail;
 	for (size_t i = 0; i < ntvs_paths; i++)
 		if ((tvs[i] = ctl_load_cert(&err, tvs_paths[i])) == NULL) {

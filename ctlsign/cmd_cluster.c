@@ -1,6 +1,7 @@
 /*
  * cmd_cluster.c - `ctlsign cluster`: status, set-mode, update-ctl,
- * fetch-certs and distribute over SSH (cluster/, docs/cluster.md).
+ * fetch-certs, distribute and delete-file over SSH (cluster/,
+ * docs/cluster.md).
  * Parses options, asks for the SSH password once if a node needs one,
  * calls the library and renders its per-node report as lines or JSON.
  */
@@ -923,8 +924,8 @@ static int cluster_run(int argc, char **argv, char *const *words)
 	if (a.config == NULL)
 		return cmd_usage_error("cluster", "no configuration (-c cluster.conf)");
 	ctl_err_init(&err);
-	/* A node that drops its connection must cost an error, not the process. */
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGPIPE is ignored by cmd_catch_signals (main.c): a node that
+	 * drops its connection costs an error, not the process. */
 	if (!cl_global_init(&err))
 		return fail_doc(&a, &err);
 	if (!load(&cfg, &o, &password, &a, &err)) {

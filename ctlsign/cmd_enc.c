@@ -120,22 +120,6 @@ static int build_stub(struct ctl_err *err, uint8_t **out, size_t *out_len,
 	return ok;
 }
 
-/* Reads back what was built the way a phone will, before anything is written. */
-static int self_check(struct ctl_err *err, const uint8_t *buf, size_t len,
-		      X509 *signer_cert, int encrypted)
-{
-	struct ctl_file f;
-	int ok;
-
-	ok = ctl_parse(&f, err, buf, len, PARSE_SIGNED) &&
-	     (!encrypted || ctl_enc_check(&f, err)) &&
-	     ctl_verify(&f, err, NULL, NULL, signer_cert);
-	ctl_file_cleanup(&f);
-	if (!ok)
-		ctl_err_prefix(err, "self-check of the new file failed; nothing written");
-	return ok;
-}
-
 int cmd_sgn_encrypt(int argc, char **argv)
 {
 	enum { OPT_MODULE = 256, OPT_TOKEN, OPT_STUB };
@@ -203,11 +187,11 @@ int cmd_sgn_encrypt(int argc, char **argv)
 	    (phone = ctl_load_cert(&err, phonep)) == NULL ||
 	    (signer = open_signer(&err, key, certp, token, module)) == NULL ||
 	    !ctl_enc_build(&err, &enc, &elen, &o, signer, phone, data, len) ||
-	    !self_check(&err, enc, elen, signer->cert, 1))
+	    !ctl_build_check(&err, NULL, enc, elen, 1, NULL, signer->cert))
 		goto fail;
 	if (stubp != NULL &&
 	    (!build_stub(&err, &stub, &slen, &o, signer, phone, data, len, stubp) ||
-	     !self_check(&err, stub, slen, signer->cert, 0)))
+	     !ctl_build_check(&err, NULL, stub, slen, 1, NULL, signer->cert)))
 		goto fail;
 	files[0] = (struct ctl_out_file){ outp, enc, elen, 0644 };
 	files[1] = (struct ctl_out_file){ stubp, stub, slen, 0644 };
@@ -224,80 +208,12 @@ fail:
 done:
 	ctl_signer_free(signer);
 	X509_free(phone);
-	free(data);
+	burn_free(data, len);
 	free(enc);
 	free(stub);
 	free(defout);
 	free(stubp);
 	return rc;
-}
-
-/*
- * The phone's private key on a token: the private key the URI's object=
- * and id= choose, or the token's only one. The key refers to the module:
- * *out_p holds it open until the key is freed (key first, then module).
- */
-static EVP_PKEY *token_key(struct ctl_err *err, const char *uri,
-			   const char *module, struct p11 **out_p)
-{
-	struct p11_uri u;
-	struct p11 *p = NULL;
-	PKCS11_SLOT *slot;
-	PKCS11_KEY *keys = NULL, *pick = NULL;
-	unsigned int n = 0;
-	EVP_PKEY *k = NULL;
-	int several = 0;
-
-	*out_p = NULL;
-	if (!p11_uri_parse(&u, err, uri))
-		return NULL;
-	if (module != NULL && u.module_path != NULL && strcmp(module, u.module_path) != 0) {
-		ctl_err_set(err, CTL_E_USAGE, "--module %s and module-path=%s disagree",
-			    module, u.module_path);
-		goto out;
-	}
-	if ((p = p11_open(err, module != NULL ? module : u.module_path)) == NULL ||
-	    (slot = p11_find_token(p, err, &u)) == NULL ||
-	    !p11_login(err, p, slot, &u, 0, &cmd_tty_asker))
-		goto out;
-	if (PKCS11_enumerate_keys(slot->token, &keys, &n) != 0) {
-		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot list the token's keys", u.text);
-		goto out;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		if (!keys[i].isPrivate ||
-		    (u.object != NULL &&
-		     (keys[i].label == NULL || strcmp(keys[i].label, u.object) != 0)) ||
-		    (u.has_id && (keys[i].id_len != u.id_len ||
-				  memcmp(keys[i].id, u.id, u.id_len) != 0)))
-			continue;
-		several = pick != NULL;
-		pick = &keys[i];
-	}
-	if (pick == NULL || several) {
-		ctl_err_set(err, CTL_E_TOKEN, pick == NULL
-			    ? "%s: no private key on the token matches"
-			    : "%s: several private keys match; name one with object= or id=",
-			    u.text);
-		goto out;
-	}
-	if (PKCS11_get_key_type(pick) != EVP_PKEY_RSA) {
-		ctl_err_set(err, CTL_E_TOKEN, "%s: the key is not RSA", u.text);
-		goto out;
-	}
-	k = PKCS11_get_private_key(pick);
-	if (k == NULL)
-		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot use the private key", u.text);
-out:
-	if (k == NULL) {
-		if (p != NULL)
-			p11_blame(p, err);
-		p11_free(p);
-		p = NULL;
-	}
-	*out_p = p;
-	p11_uri_cleanup(&u);
-	return k;
 }
 
 int cmd_sgn_decrypt(int argc, char **argv)
@@ -344,7 +260,7 @@ int cmd_sgn_decrypt(int argc, char **argv)
 		goto fail;
 	/* The key last: a PIN or passphrase is asked only for a file that parses. */
 	pk = strncmp(keyp, "pkcs11:", 7) == 0
-		     ? token_key(&err, keyp, module, &p)
+		     ? tokens_private_key(&err, keyp, module, &cmd_tty_asker, &p)
 		     : ctl_load_private_key(&err, keyp, &cmd_tty_asker);
 	if (pk == NULL)
 		goto fail;

@@ -123,11 +123,9 @@ static void holder_text(char *out, size_t n, const struct ctl_file *held, const 
 			int which, size_t idx)
 {
 	const struct ctl_record *r = &held->recs[idx];
-	uint8_t md[SHA_DIGEST_LENGTH];
 	char hex[2 * SHA_DIGEST_LENGTH + 1];
 
-	SHA1(r->cert.p, r->cert.n, md);
-	ctl_hex(hex, md, sizeof(md), 0, 0);
+	ctl_record_sha1_hex(hex, r, 0, 0);
 	snprintf(out, n, "verified by the %s record %zu of the %s %s (%.*s, certificate SHA-1 %s)",
 		 ctl_role_short(r->role), idx + 1, which == 0 ? "CTL" : "ITL", path,
 		 r->subject.present ? (int)strnlen((const char *)r->subject.p, r->subject.n) : 0,

@@ -67,15 +67,13 @@ static void cert_facts(struct cert_facts *cf, struct ctl_key_cache *cache,
 		       const struct ctl_record *r)
 {
 	const unsigned char *p, *kp = NULL;
-	uint8_t md[SHA_DIGEST_LENGTH];
 	const X509 *x = NULL;
 	X509 *own = NULL;
 	int kn = 0;
 
 	memset(cf, 0, sizeof(*cf));
 	if (r->cert.present) {
-		SHA1(r->cert.p, r->cert.n, md);
-		ctl_hex(cf->sha1, md, sizeof(md), 0, 0);
+		ctl_record_sha1_hex(cf->sha1, r, 0, 0);
 		x = ctl_key_cache_cert(cache, r->cert.p, r->cert.n);
 		if (x == NULL) {
 			p = r->cert.p;

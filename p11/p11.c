@@ -671,16 +671,19 @@ static int tok_sign(struct ctl_signer *s, struct ctl_err *err, uint8_t *out,
 	return 1;
 }
 
-static void tok_free(struct ctl_signer *s)
+/* The key refers to the module: free it before the module goes. */
+static void tok_release(struct p11_signer *ps)
 {
-	struct p11_signer *ps = s->impl;
-
-	if (ps == NULL)
-		return;
-	/* The key refers to the module: free it before the module goes. */
 	EVP_PKEY_free(ps->key);
 	p11_free(ps->p);
 	free(ps);
+}
+
+static void tok_free(struct ctl_signer *s)
+{
+	if (s->impl == NULL)
+		return;
+	tok_release(s->impl);
 	s->impl = NULL;
 }
 
@@ -775,10 +778,7 @@ struct ctl_signer *p11_signer_new(struct ctl_err *err, struct p11 *p,
 	s->etoken = 1;
 	return s;
 fail:
-	if (ps->p != NULL)
-		p11_free(ps->p);
-	EVP_PKEY_free(ps->key);
-	free(ps);
+	tok_release(ps);
 	X509_free(x);
 	return NULL;
 }

@@ -357,3 +357,64 @@ done:
 	free(names);
 	return ok;
 }
+
+/* tokens_private_key: see tokens.h. */
+EVP_PKEY *tokens_private_key(struct ctl_err *err, const char *uri,
+			     const char *module, const struct ctl_asker *asker,
+			     struct p11 **out_p)
+{
+	struct p11_uri u;
+	struct p11 *p = NULL;
+	PKCS11_SLOT *slot;
+	PKCS11_KEY *keys = NULL, *pick = NULL;
+	unsigned int n = 0;
+	EVP_PKEY *k = NULL;
+	int several = 0;
+
+	*out_p = NULL;
+	if (!p11_uri_parse(&u, err, uri))
+		return NULL;
+	if (!tokens_pick_module(err, &module, module, &u, 1) ||
+	    (p = p11_open(err, module)) == NULL ||
+	    (slot = p11_find_token(p, err, &u)) == NULL ||
+	    !p11_login(err, p, slot, &u, 0, asker))
+		goto out;
+	if (PKCS11_enumerate_keys(slot->token, &keys, &n) != 0) {
+		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot list the token's keys", u.text);
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (!keys[i].isPrivate ||
+		    (u.object != NULL &&
+		     (keys[i].label == NULL || strcmp(keys[i].label, u.object) != 0)) ||
+		    (u.has_id && (keys[i].id_len != u.id_len ||
+				  memcmp(keys[i].id, u.id, u.id_len) != 0)))
+			continue;
+		several = pick != NULL;
+		pick = &keys[i];
+	}
+	if (pick == NULL || several) {
+		ctl_err_set(err, CTL_E_TOKEN, pick == NULL
+			    ? "%s: no private key on the token matches"
+			    : "%s: several private keys match; name one with object= or id=",
+			    u.text);
+		goto out;
+	}
+	if (PKCS11_get_key_type(pick) != EVP_PKEY_RSA) {
+		ctl_err_set(err, CTL_E_TOKEN, "%s: the key is not RSA", u.text);
+		goto out;
+	}
+	k = PKCS11_get_private_key(pick);
+	if (k == NULL)
+		ctl_err_openssl(err, CTL_E_TOKEN, "%s: cannot use the private key", u.text);
+out:
+	if (k == NULL) {
+		if (p != NULL)
+			p11_blame(p, err);
+		p11_free(p);
+		p = NULL;
+	}
+	*out_p = p;
+	p11_uri_cleanup(&u);
+	return k;
+}

@@ -40,6 +40,20 @@ int tokens_open_for_build(struct ctl_err *err,
 			  size_t *out_n, const char **out_warning);
 
 /*
+ * tokens_private_key opens the token the PKCS#11 URI names (module: --module,
+ * else the URI's module-path=, else the default search), logs in under
+ * the PIN policy through asker, and returns the RSA private key the URI's
+ * object= and id= choose, or the token's only one (several, none or a
+ * non-RSA key: an error naming the URI). The key refers to the module:
+ * *out_p holds it open until the key is freed (EVP_PKEY_free first,
+ * then p11_free(*out_p)). On failure NULL and *out_p is NULL.
+ */
+struct p11;
+EVP_PKEY *tokens_private_key(struct ctl_err *err, const char *uri,
+			     const char *module, const struct ctl_asker *asker,
+			     struct p11 **out_p);
+
+/*
  * tokens_is_sast tells whether cert looks like a SAST eToken's: the
  * subject CN, without the quotes and blanks the CTL client kept, starts
  * with "SAST-" (the tokens Cisco shipped are CN=SAST-ADN<serial>).

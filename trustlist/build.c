@@ -281,6 +281,28 @@ fail:
 	return 0;
 }
 
+int ctl_build_check(struct ctl_err *err, struct ctl_file *out_check,
+		    const uint8_t *buf, size_t len, int sgn,
+		    struct ctl_key_cache *cache, X509 *signer_cert)
+{
+	struct ctl_file f = { 0 };
+	int ok;
+
+	ok = ctl_parse(&f, err, buf, len, sgn ? PARSE_SIGNED : PARSE_RECORDS) &&
+	     (!ctl_enc_present(&f) || ctl_enc_check(&f, err)) &&
+	     ctl_verify(&f, err, NULL, cache, sgn ? signer_cert : NULL);
+	if (!ok) {
+		ctl_err_prefix(err, "self-check of the new file failed; nothing written");
+		ctl_file_cleanup(&f);
+		return 0;
+	}
+	if (out_check != NULL)
+		*out_check = f;
+	else
+		ctl_file_cleanup(&f);
+	return 1;
+}
+
 int ctl_build_write(struct ctl_err *err, struct ctl_file *out_check,
 		    const char *path, const struct ctl_build_opts *o,
 		    struct ctl_signer *s, const struct ctl_rec_spec *specs,
@@ -309,12 +331,8 @@ int ctl_build_write(struct ctl_err *err, struct ctl_file *out_check,
 	for (size_t i = 0; i < n; i++)
 		if (specs[i].cert != NULL)
 			ctl_key_cache_add(cache, specs[i].cert);
-	if (!ctl_parse(&check, err, buf, len, sgn ? PARSE_SIGNED : PARSE_RECORDS) ||
-	    !ctl_verify(&check, err, NULL, cache, sgn ? s->cert : NULL)) {
-		ctl_err_prefix(err, "self-check of the new file failed; nothing written");
-		goto out;
-	}
-	if (!ctl_write_atomic(err, path, buf, len, 0644))
+	if (!ctl_build_check(err, &check, buf, len, sgn, cache, s->cert) ||
+	    !ctl_write_atomic(err, path, buf, len, 0644))
 		goto out;
 	if (out_check != NULL) {
 		*out_check = check;

@@ -72,14 +72,6 @@ int cbs_get_u32(struct cbs *cbs, uint32_t *out)
 	return cbs_get_be(cbs, 4, out);
 }
 
-int cbs_peek_u8(const struct cbs *cbs, uint8_t *out)
-{
-	if (!cbs_skip_check(cbs, 1))
-		return 0;
-	*out = cbs->data[0];
-	return 1;
-}
-
 int cbs_get_bytes(struct cbs *cbs, struct cbs *out, size_t n)
 {
 	if (!cbs_skip_check(cbs, n))

@@ -37,8 +37,6 @@ int cbs_get_u32(struct cbs *cbs, uint32_t *out);
 int cbs_get_bytes(struct cbs *cbs, struct cbs *out, size_t n);
 /* cbs_get_u16_length_prefixed reads a u16 length, then that many bytes. */
 int cbs_get_u16_length_prefixed(struct cbs *cbs, struct cbs *out);
-/* cbs_peek_u8 reads the next byte without advancing. */
-int cbs_peek_u8(const struct cbs *cbs, uint8_t *out);
 
 /*
  * A growing output buffer. Length-prefixed children are opened with

@@ -9,9 +9,11 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "trustlist.h"
+#include "util.h"
 
 const char *ctl_role_name(uint16_t role)
 {
@@ -171,4 +173,16 @@ size_t ctl_expiry_text(char *out, size_t n, const X509 *cert, int64_t now)
 			: snprintf(out, n, "expires %s (in %lld day%s)", when,
 				   (long long)days, days == 1 ? "" : "s");
 	return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n - 1;
+}
+
+int ctl_record_sha1_hex(char *out, const struct ctl_record *r, char sep, int upper)
+{
+	uint8_t md[SHA_DIGEST_LENGTH];
+
+	out[0] = '\0';
+	if (!r->cert.present)
+		return 0;
+	SHA1(r->cert.p, r->cert.n, md);
+	ctl_hex(out, md, sizeof(md), sep, upper);
+	return 1;
 }

@@ -195,6 +195,12 @@ const char *ctl_digest_name(uint8_t code);
  * for the type; "" for NULL. Writes at most n bytes to out; returns out.
  */
 const char *ctl_key_type(char *out, size_t n, const EVP_PKEY *pk);
+/*
+ * ctl_record_sha1_hex writes the SHA-1 of r's CERTIFICATE in hex, as
+ * ctl_hex does with sep and upper (out: 60 bytes hold either form);
+ * returns 0, writing "", when r carries no certificate.
+ */
+int ctl_record_sha1_hex(char *out, const struct ctl_record *r, char sep, int upper);
 
 /*
  * Expiry, a notice and never a failure: phones keep using a CTL or ITL
@@ -333,6 +339,17 @@ int ctl_build_write(struct ctl_err *err, struct ctl_file *out_check,
 		    const char *path, const struct ctl_build_opts *opts,
 		    struct ctl_signer *signer, const struct ctl_rec_spec *specs,
 		    size_t n, const uint8_t *payload, size_t payload_len);
+/*
+ * ctl_build_check is that self-check on len bytes just built: parsed
+ * (a .sgn when sgn), its encryption header checked if it has one,
+ * verified (a .sgn under signer_cert; cache may be NULL). On failure err
+ * says "self-check of the new file failed; nothing written: ...". On
+ * success *out_check (if not NULL) holds the parsed file.
+ */
+struct ctl_key_cache;
+int ctl_build_check(struct ctl_err *err, struct ctl_file *out_check,
+		    const uint8_t *buf, size_t len, int sgn,
+		    struct ctl_key_cache *cache, X509 *signer_cert);
 
 /*
  * ctl_spec_same_cert tells whether spec carries cert (a copied record

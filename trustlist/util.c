@@ -128,7 +128,8 @@ int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
 	buf = NULL;
 	ok = 1;
 out:
-	free(buf);
+	/* A failed read may hold part of a private key (signer.c reads keys here). */
+	burn_free(buf, len);
 	if (fd >= 0)
 		close(fd);
 	return ok;

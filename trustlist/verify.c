@@ -122,26 +122,41 @@ static uint64_t der_hash(const uint8_t *der, size_t n)
 	return h;
 }
 
-static int key_entry_init(struct key_entry *e, const uint8_t *der, size_t n)
+/*
+ * key_entry_fill gives e cert (a reference e now owns) and the facts
+ * records are checked against; der (n bytes) is copied.
+ */
+static int key_entry_fill(struct key_entry *e, X509 *cert, const uint8_t *der,
+			  size_t n)
 {
-	const unsigned char *p = der;
-
-	memset(e, 0, sizeof(*e));
-	e->cert = d2i_X509(NULL, &p, (long)n);
-	if (e->cert == NULL || p != der + n)
-		goto fail;
-	e->serial_len = ctl_serial_bytes(e->cert, e->serial);
-	e->pub_len = ctl_pubkey_bytes(e->cert, &e->pub);
-	e->issuer = ctl_name_render(X509_get_issuer_name(e->cert));
+	e->cert = cert;
+	e->serial_len = ctl_serial_bytes(cert, e->serial);
+	e->pub_len = ctl_pubkey_bytes(cert, &e->pub);
+	e->issuer = ctl_name_render(X509_get_issuer_name(cert));
 	e->der = malloc(n);
 	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL ||
 	    e->issuer == NULL)
-		goto fail;
+		return 0;
 	e->issuer_len = strlen(e->issuer) + 1;
 	memcpy(e->der, der, n);
 	e->der_len = n;
 	return 1;
-fail:
+}
+
+static int key_entry_init(struct key_entry *e, const uint8_t *der, size_t n)
+{
+	const unsigned char *p = der;
+	X509 *cert;
+
+	memset(e, 0, sizeof(*e));
+	cert = d2i_X509(NULL, &p, (long)n);
+	if (cert != NULL && (p != der + n || !key_entry_fill(e, cert, der, n))) {
+		if (e->cert == NULL)
+			X509_free(cert);
+		cert = NULL;
+	}
+	if (cert != NULL)
+		return 1;
 	ERR_clear_error();
 	key_entry_cleanup(e);
 	return 0;
@@ -249,40 +264,28 @@ int ctl_key_cache_add(struct ctl_key_cache *c, X509 *cert)
 		OPENSSL_free(der);
 		return 0;
 	}
-	e->serial_len = ctl_serial_bytes(cert, e->serial);
-	e->pub_len = ctl_pubkey_bytes(cert, &e->pub);
-	e->issuer = ctl_name_render(X509_get_issuer_name(cert));
-	e->der = malloc((size_t)n);
-	if (e->serial_len == 0 || e->pub_len <= 0 || e->der == NULL ||
-	    e->issuer == NULL ||
-	    X509_get0_pubkey(cert) == NULL || X509_up_ref(cert) != 1) {
+	if (X509_get0_pubkey(cert) == NULL || X509_up_ref(cert) != 1 ||
+	    !key_entry_fill(e, cert, der, (size_t)n)) {
 		OPENSSL_free(der);
 		ERR_clear_error();
 		key_entry_cleanup(e);
 		free(e);
 		return 0;
 	}
-	e->cert = cert;
-	e->issuer_len = strlen(e->issuer) + 1;
-	memcpy(e->der, der, (size_t)n);
-	e->der_len = (size_t)n;
 	OPENSSL_free(der);
 	return insert(c, e);
 }
 
 /*
- * Looks der up in the cache (or parses into tmp without one). Returns the
- * entry, or NULL if the certificate does not parse. A cached entry stays
- * valid until the next lookup in the same cache.
+ * Looks der up in the cache (parsing it into the cache if new). Returns
+ * the entry, or NULL if the certificate does not parse. A cached entry
+ * stays valid until the next lookup in the same cache.
  */
 static const struct key_entry *get_key(struct ctl_key_cache *c,
-				       struct key_entry *tmp,
 				       const uint8_t *der, size_t n)
 {
 	struct key_entry *e;
 
-	if (c == NULL)
-		return key_entry_init(tmp, der, n) ? tmp : NULL;
 	e = find(c, der, n, der_hash(der, n));
 	if (e != NULL)
 		return e;
@@ -298,7 +301,7 @@ static const struct key_entry *get_key(struct ctl_key_cache *c,
 const X509 *ctl_key_cache_cert(struct ctl_key_cache *c, const uint8_t *der,
 			       size_t n)
 {
-	const struct key_entry *e = c != NULL ? get_key(c, NULL, der, n) : NULL;
+	const struct key_entry *e = c != NULL ? get_key(c, der, n) : NULL;
 
 	return e != NULL ? e->cert : NULL;
 }
@@ -337,12 +340,10 @@ static int check_records(const struct ctl_file *f, struct ctl_err *err,
 	for (size_t i = 0; i < f->nrecs; i++) {
 		const struct ctl_record *r = &f->recs[i];
 		const struct key_entry *k;
-		struct key_entry tmp;
-		int ok = 1;
 
 		if (!r->cert.present)
 			continue;
-		k = get_key(cache, &tmp, r->cert.p, r->cert.n);
+		k = get_key(cache, r->cert.p, r->cert.n);
 		if (k == NULL)
 			return ctl_err_set(err, CTL_E_FORMAT,
 					   "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
@@ -350,19 +351,15 @@ static int check_records(const struct ctl_file *f, struct ctl_err *err,
 		if (r->serial.present &&
 		    (r->serial.n != k->serial_len ||
 		     memcmp(r->serial.p, k->serial, k->serial_len) != 0))
-			ok = ctl_err_set(err, CTL_E_VERIFY,
+			return ctl_err_set(err, CTL_E_VERIFY,
 					 "record %zu at offset %zu: SERIALNUMBER does not match its CERTIFICATE",
 					 i + 1, r->off);
-		else if (r->pubkey.present &&
+		if (r->pubkey.present &&
 			 (r->pubkey.n != (size_t)k->pub_len ||
 			  memcmp(r->pubkey.p, k->pub, r->pubkey.n) != 0))
-			ok = ctl_err_set(err, CTL_E_VERIFY,
+			return ctl_err_set(err, CTL_E_VERIFY,
 					 "record %zu at offset %zu: PUBLICKEY does not match its CERTIFICATE",
 					 i + 1, r->off);
-		if (cache == NULL)
-			key_entry_cleanup(&tmp);
-		if (!ok)
-			return 0;
 	}
 	return 1;
 }
@@ -466,7 +463,7 @@ static int issuer_ok(const struct key_entry *k, const struct ctl_field *f)
  */
 static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
 			    size_t i, struct ctl_key_cache *cache,
-			    struct key_entry *tmp, EVP_PKEY_CTX ***out_vctx)
+			    EVP_PKEY_CTX ***out_vctx)
 {
 	const struct ctl_record *r = &f->recs[i];
 	const struct key_entry *k;
@@ -486,7 +483,7 @@ static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
 			    i + 1, r->off);
 		return NULL;
 	}
-	k = get_key(cache, tmp, r->cert.p, r->cert.n);
+	k = get_key(cache, r->cert.p, r->cert.n);
 	if (k == NULL) {
 		ctl_err_set(err, CTL_E_FORMAT,
 			    "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
@@ -543,7 +540,6 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 {
 	struct ctl_verify_result res = { .signer_index = -1 };
 	struct ctl_key_cache *own = NULL;
-	struct key_entry tmp = { 0 };
 	EVP_PKEY_CTX *own_vctx = NULL, **vctx = &own_vctx;
 	enum ctl_kind named;
 	EVP_PKEY *pk = NULL;
@@ -555,7 +551,8 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	 * every parse of it costs ~100 us of decoder lookup.
 	 */
 	if (cache == NULL) {
-		ctl_checksums(f, res.md5, res.sha1);
+		if (out != NULL)
+			ctl_checksums(f, res.md5, res.sha1);
 		cache = own = ctl_key_cache_new();
 		if (own == NULL) {
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
@@ -630,8 +627,7 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 				goto out;
 			}
 		}
-		pk = signer_key(f, err, (size_t)res.signer_index, cache, &tmp,
-				&vctx);
+		pk = signer_key(f, err, (size_t)res.signer_index, cache, &vctx);
 		if (pk == NULL)
 			goto out;
 	}
@@ -641,7 +637,6 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 out:
 	EVP_PKEY_free(pk);
 	EVP_PKEY_CTX_free(own_vctx);
-	key_entry_cleanup(&tmp);
 	ctl_key_cache_free(own);
 	if (out != NULL)
 		*out = res;
