@@ -2,8 +2,9 @@
  * cluster.h - cluster operations over SSH/SFTP/TFTP: the configuration
  * (cluster.conf, INI), node sessions with host-key checking, and the
  * operations behind `ctlsign cluster`: status, set-mode, update-ctl,
- * fetch-certs and the atomic, all-or-nothing distribution of a trust
- * list to every node. docs/cluster.md describes the file and the rules.
+ * restart, fetch-certs and the atomic, all-or-nothing distribution of a
+ * trust list to every node. docs/cluster.md describes the file and the
+ * rules.
  *
  * Like the engine, this library never prints: results come back in
  * per-node report structures, errors in a ctl_err, and progress through
@@ -217,6 +218,36 @@ int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
  */
 int cl_update_ctl(const struct cl_config *cfg, const struct cl_opts *opts,
 		  struct ctl_err *err);
+
+/* Outcome of cl_restart on one node. */
+enum cl_restart_state {
+	CL_RS_SKIPPED,       /* restart = none: nothing to do */
+	CL_RS_RESTARTED,     /* every service came back (cli: STARTED; exec: exit 0) */
+	CL_RS_FAILED,        /* see error */
+};
+
+struct cl_restart_node {
+	enum cl_restart_state state;
+	char error[512];     /* "" unless failed; raw text from the node may be in it */
+	enum ctl_err_kind error_kind;
+};
+
+/*
+ * cl_restart restarts the services on every node, in parallel, as each
+ * node's `restart` says (docs/cluster.md): cli: `utils service restart
+ * Cisco Tftp`, then `... Cisco CallManager`, each of which must end with
+ * the CLI reporting the service STARTED; exec: restart_command as
+ * restart_user, which must exit 0 (and leave STARTED any service whose
+ * state it prints in the platform's words; naming more than 64 services
+ * fails); none: skipped. The step the seeds ask for after
+ * set-mode and `utils ctl update CTLFile`; cl_distribute's
+ * restart_services does the same per node. out[i] (cfg->nnodes of them)
+ * says what happened on node i; with opts->cancel set, a node not yet
+ * begun fails ("interrupted"). Returns 1 when no node failed; 0 with err
+ * (CTL_E_REMOTE) counting and naming the failed nodes.
+ */
+int cl_restart(const struct cl_config *cfg, const struct cl_opts *opts,
+	       struct ctl_err *err, struct cl_restart_node *out);
 
 /* Per node result of fetch-certs. */
 struct cl_certs {

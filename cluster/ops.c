@@ -302,6 +302,307 @@ int cl_status_run(const struct cl_config *cfg, const struct cl_opts *opts,
 	return 1;
 }
 
+/* last_line copies the last non-empty line of out, for messages. */
+static void last_line(char *dst, size_t cap, const char *out)
+{
+	const char *end = out + strlen(out), *start;
+
+	while (end > out && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > out && start[-1] != '\n')
+		start--;
+	snprintf(dst, cap, "%.*s", (int)(end - start), start);
+}
+
+/*
+ * Service restarts. The platform CLI reports a service's state as lines
+ * NAME[STATE] (STARTED, STARTING, STOPPING, STOPPED, NOTRUNNING; `utils
+ * service list` and the restart itself, e.g. "Cisco Tftp[STARTED]",
+ * sometimes followed by a reason such as "Commanded Out of Service").
+ * A restart prints several as it goes, NOTRUNNING between the stop and
+ * the start included: only the last one for a service says how its
+ * restart ended, and it must be STARTED.
+ */
+struct svc_state {
+	const char *name;    /* into the output; not terminated */
+	size_t name_len;
+	char state[16];      /* A-Z only */
+};
+
+/* state_line: whether line (len bytes) is NAME[STATE]; fills *st. */
+static int state_line(struct svc_state *st, const char *line, size_t len)
+{
+	const char *open, *p, *end = line + len;
+	size_t k = 0;
+
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	open = memchr(line, '[', (size_t)(end - line));
+	if (open == NULL || open == line)
+		return 0;
+	for (p = open + 1; p < end && *p >= 'A' && *p <= 'Z'; p++) {
+		if (k + 1 >= sizeof(st->state))
+			return 0;
+		st->state[k++] = *p;
+	}
+	if (k == 0 || p == end || *p != ']')
+		return 0;
+	st->state[k] = '\0';
+	st->name = line;
+	st->name_len = (size_t)(open - line);
+	while (st->name_len > 0 && line[st->name_len - 1] == ' ')
+		st->name_len--;
+	return st->name_len > 0;
+}
+
+static int same_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	for (size_t k = 0; k < alen; k++) {
+		char x = a[k], y = b[k];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * last_state: the last state out reports for the service svc (svc_len
+ * bytes; case does not matter: the CLI may spell it its own way).
+ * Returns 1 with *st filled when there is one.
+ */
+static int last_state(struct svc_state *st, const char *out, const char *svc,
+		      size_t svc_len)
+{
+	const char *line = out;
+	int found = 0;
+
+	while (*line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		struct svc_state x;
+
+		if (state_line(&x, line, len) && same_name(x.name, x.name_len, svc, svc_len)) {
+			*st = x;
+			found = 1;
+		}
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	return found;
+}
+
+/*
+ * platform_state: whether state is one the platform CLI prints for a
+ * service. An exec restart_command may be anything (a Linux TFTP
+ * server's own script): only lines in the platform's words are judged.
+ */
+static int platform_state(const char *state)
+{
+	static const char *const known[] = {
+		"STARTED", "STARTING", "STOPPING", "STOPPED", "NOTRUNNING",
+	};
+
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (strcmp(state, known[k]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The most services one exec restart may report (see not_started). */
+#define MAX_REPORTED 64
+
+/*
+ * not_started: 1 when some service's last state in out (in the
+ * platform's words) is not STARTED (*st: that one), else 0. Read from the end, so a service's first line
+ * met is its last word; the names met are remembered, at most
+ * MAX_REPORTED of them: output naming more (a hostile node: every line
+ * a new name) returns 2, a failure, rather than being read in quadratic
+ * time.
+ */
+static int not_started(struct svc_state *st, const char *out)
+{
+	struct svc_state seen[MAX_REPORTED];
+	size_t nseen = 0;
+	const char *end = out + strlen(out);
+
+	while (end > out) {
+		const char *start = end;
+		struct svc_state x;
+		size_t k;
+
+		while (start > out && start[-1] != '\n')
+			start--;
+		if (state_line(&x, start, (size_t)(end - start)) && platform_state(x.state)) {
+			for (k = 0; k < nseen; k++)
+				if (same_name(seen[k].name, seen[k].name_len, x.name, x.name_len))
+					break;
+			if (k == nseen) {
+				if (nseen == MAX_REPORTED)
+					return 2;
+				seen[nseen++] = x;
+				if (strcmp(x.state, "STARTED") != 0) {
+					*st = x;
+					return 1;
+				}
+			}
+		}
+		end = start > out ? start - 1 : out;
+	}
+	return 0;
+}
+
+/*
+ * cli_restart_service runs `utils service restart SVC` on an open CLI
+ * and requires the CLI's last word on SVC to be STARTED.
+ */
+static int cli_restart_service(struct cl_cli *cli, struct ctl_err *err,
+			       const struct cl_node *n, const char *svc)
+{
+	char cmd[128], line[200], *out = NULL;
+	struct svc_state st;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "utils service restart %s", svc);
+	if (!cl_cli_run(cli, err, cmd, NULL, 0, &out))
+		return 0;
+	if (!last_state(&st, out, svc, strlen(svc))) {
+		last_line(line, sizeof(line), out);
+		ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+				  "node %s: `%s` did not report %s's state; it said: %s",
+				  n->name, cmd, svc, line[0] ? line : "nothing");
+	} else if (strcmp(st.state, "STARTED") != 0) {
+		ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_REFUSED,
+				  "node %s: `%s`: %s ended %s, not STARTED",
+				  n->name, cmd, svc, st.state);
+	} else {
+		ok = 1;
+	}
+	free(out);
+	return ok;
+}
+
+/* The services the seeds restart after a CTL change, in this order. */
+static const char *const cli_services[] = { "Cisco Tftp", "Cisco CallManager" };
+
+/*
+ * restart_node restarts the services of node n as its `restart` says:
+ * cli: each of cli_services on its CLI, each checked; exec:
+ * restart_command as restart_user, which must exit 0 and, if it prints
+ * service states, leave each one STARTED; none: nothing, success.
+ */
+static int restart_node(const struct cl_config *cfg, const struct cl_opts *opts,
+			struct ctl_err *err, const struct cl_node *n)
+{
+	struct cl_sess s;
+	struct cl_cli cli = { 0 };
+	struct svc_state st;
+	char *out = NULL;
+	int ok = 0, status = 0, bad = 0;
+
+	if (n->restart == CL_RESTART_NONE)
+		return 1;
+	progress(opts, n, "restarting services");
+	if (!cl_sess_open(&s, err, cfg, opts, n,
+			  n->restart == CL_RESTART_CLI ? n->cli_user : n->restart_user))
+		goto done;
+	if (n->restart == CL_RESTART_CLI) {
+		ok = cl_cli_open(&cli, err, &s);
+		for (size_t k = 0; ok && k < sizeof(cli_services) / sizeof(cli_services[0]); k++) {
+			progress(opts, n, cli_services[k]);
+			ok = cli_restart_service(&cli, err, n, cli_services[k]);
+		}
+		cl_cli_close(&cli);
+	} else {
+		ok = cl_exec(&s, err, n->restart_command, &out, &status);
+		if (ok && status != 0)
+			ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_REFUSED,
+					 "node %s: restart command exited %d",
+					 n->name, status);
+		else if (ok && (bad = not_started(&st, out)) == 2)
+			ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
+					 "node %s: restart command reports more than %d "
+					 "services", n->name, MAX_REPORTED);
+		else if (ok && bad == 1)
+			ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_REFUSED,
+					 "node %s: restart command: %.*s ended %s, not STARTED",
+					 n->name, (int)(st.name_len > 80 ? 80 : st.name_len),
+					 st.name, st.state);
+	}
+	free(out);
+done:
+	cl_sess_close(&s);
+	return ok;
+}
+
+struct restart_ctx {
+	const struct cl_config *cfg;
+	const struct cl_opts *opts;
+	struct cl_restart_node *out;
+};
+
+static void restart_each(void *arg, size_t i)
+{
+	struct restart_ctx *c = arg;
+	const struct cl_node *n = &c->cfg->nodes[i];
+	struct cl_restart_node *r = &c->out[i];
+	struct ctl_err err;
+
+	ctl_err_init(&err);
+	if (n->restart == CL_RESTART_NONE) {
+		r->state = CL_RS_SKIPPED;
+		return;
+	}
+	if (c->opts->cancel != NULL && *c->opts->cancel) {
+		ctl_err_set(&err, CTL_E_REMOTE, "node %s: not restarted: interrupted",
+			    n->name);
+	} else if (restart_node(c->cfg, c->opts, &err, n)) {
+		r->state = CL_RS_RESTARTED;
+		progress(c->opts, n, "restarted");
+		return;
+	}
+	r->state = CL_RS_FAILED;
+	copy_msg(r->error, sizeof(r->error), &r->error_kind, &err);
+	progress(c->opts, n, "restart failed");
+}
+
+int cl_restart(const struct cl_config *cfg, const struct cl_opts *opts,
+	       struct ctl_err *err, struct cl_restart_node *out)
+{
+	struct restart_ctx c = { cfg, opts, out };
+	char names[256] = "";
+	size_t bad = 0, used = 0;
+
+	memset(out, 0, cfg->nnodes * sizeof(*out));
+	run_parallel(cfg->nnodes, jobs_of(cfg, opts), restart_each, &c);
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		int w;
+
+		if (out[i].state != CL_RS_FAILED)
+			continue;
+		bad++;
+		if (used >= sizeof(names))
+			continue;
+		w = snprintf(names + used, sizeof(names) - used, "%s%s",
+			     used > 0 ? ", " : "", cfg->nodes[i].name);
+		used = w < 0 ? sizeof(names) : used + (size_t)w;
+		if (used >= sizeof(names))
+			strcpy(names + sizeof(names) - 5, " ...");
+	}
+	if (bad > 0)
+		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes failed to restart "
+				   "their services: %s", bad, cfg->nnodes, names);
+	return 1;
+}
+
 /*
  * Distribution. Steps, each on every node before the next:
  *   prepare  read the old file; upload NAME.tmp.ctlsign.PID beside it;
@@ -636,41 +937,6 @@ static void commit_one(void *arg, size_t i)
 	progress(c->opts, n, "switched");
 }
 
-static int restart_node(struct dist_ctx *c, size_t i, struct ctl_err *err)
-{
-	const struct cl_node *n = &c->cfg->nodes[i];
-	struct cl_sess s;
-	struct cl_cli cli = { 0 };
-	char *out = NULL;
-	int ok = 0, status = 0;
-
-	if (n->restart == CL_RESTART_NONE)
-		return 1;
-	progress(c->opts, n, "restarting services");
-	if (!cl_sess_open(&s, err, c->cfg, c->opts, n,
-			  n->restart == CL_RESTART_CLI ? n->cli_user : n->restart_user))
-		goto done;
-	if (n->restart == CL_RESTART_CLI) {
-		ok = cl_cli_open(&cli, err, &s) &&
-		     cl_cli_run(&cli, err, "utils service restart Cisco Tftp", NULL, 0, &out);
-		free(out);
-		out = NULL;
-		ok = ok && cl_cli_run(&cli, err, "utils service restart Cisco CallManager",
-				      NULL, 0, &out);
-		cl_cli_close(&cli);
-	} else {
-		ok = cl_exec(&s, err, n->restart_command, &out, &status);
-		if (ok && status != 0)
-			ok = ctl_err_setk(err, CTL_E_REMOTE, CTL_K_PROTOCOL,
-					 "node %s: restart command exited %d",
-					 n->name, status);
-	}
-	free(out);
-done:
-	cl_sess_close(&s);
-	return ok;
-}
-
 static void restart_one(void *arg, size_t i)
 {
 	struct dist_ctx *c = arg;
@@ -681,7 +947,7 @@ static void restart_one(void *arg, size_t i)
 	if (c->w[i].manual ||
 	    (!c->w[i].switched && c->out[i].state != CL_DIST_UNCHANGED))
 		return;
-	if (!restart_node(c, i, &err))
+	if (!restart_node(c->cfg, c->opts, &err, &c->cfg->nodes[i]))
 		node_fail(c, i, &err);
 }
 
@@ -768,7 +1034,7 @@ failed:
 	}
 	/* The services were restarted onto the new file: again, onto the old. */
 	ctl_err_init(&err);
-	if (c->restart && !restart_node(c, i, &err)) {
+	if (c->restart && !restart_node(c->cfg, c->opts, &err, n)) {
 		size_t l = strlen(c->out[i].error);
 
 		/* It holds the old file, but may still serve the new one. */
@@ -1036,19 +1302,6 @@ static const struct cl_node *publisher(const struct cl_config *cfg,
 	ctl_err_set(err, CTL_E_USAGE, "%s: no node with role = publisher and a cli_user",
 		    cfg->path);
 	return NULL;
-}
-
-/* last_line copies the last non-empty line of out, for messages. */
-static void last_line(char *dst, size_t cap, const char *out)
-{
-	const char *end = out + strlen(out), *start;
-
-	while (end > out && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > out && start[-1] != '\n')
-		start--;
-	snprintf(dst, cap, "%.*s", (int)(end - start), start);
 }
 
 int cl_set_mode(const struct cl_config *cfg, const struct cl_opts *opts,
@@ -1657,11 +1910,8 @@ static void delete_one(void *arg, size_t i)
 			     r->found, r->deleted);
 		goto done;
 	}
-	free(out);
-	out = NULL;
 	/* Its TFTP service caches files: restart it, as after any change. */
-	if (c->restart &&
-	    !cl_cli_run(&cli, &err, "utils service restart Cisco Tftp", NULL, 0, &out))
+	if (c->restart && !cli_restart_service(&cli, &err, n, cli_services[0]))
 		goto done;
 	r->done = 1;
 done:

@@ -1,6 +1,6 @@
 /*
  * cmd_cluster.c - `ctlsign cluster`: status, set-mode, update-ctl,
- * fetch-certs, distribute and delete-file over SSH (cluster/,
+ * restart, fetch-certs, distribute and delete-file over SSH (cluster/,
  * docs/cluster.md).
  * Parses options, asks for the SSH password once if a node needs one,
  * calls the library and renders its per-node report as lines or JSON.
@@ -27,6 +27,9 @@ static const char cluster_usage[] =
 	"                                   the file its TFTP serves (MD5/SHA-1, signer, valid)\n"
 	"  set-mode    mixed|non-secure     `utils ctl set-cluster ...` on the publisher\n"
 	"  update-ctl                       `utils ctl update CTLFile`, then check every node\n"
+	"  restart                          restart Cisco Tftp and Cisco CallManager on every\n"
+	"                                   node (as its `restart` says), as the CLI asks after\n"
+	"                                   set-mode and update-ctl\n"
 	"  fetch-certs --out DIR            CallManager, CAPF, TVS, ITLRecovery of every node\n"
 	"  fetch-certs --trust --out DIR    the publisher's trust store, DIR/UNIT__NAME.pem\n"
 	"  distribute  FILE [--dry-run] [--restart-services] [--as NAME] [--wait-manual SECONDS]\n"
@@ -47,7 +50,8 @@ static const char cluster_usage[] =
 	"CTLSIGN_SSH_PASSWORD; never from the command line or the config.\n"
 	"\n"
 	"exit status: 0 ok, 1 the file (or a served file) does not verify, 2 malformed\n"
-	"input or usage, 3 file I/O, 5 a node failed (unreachable, host key, transfer)\n";
+	"input or usage, 3 file I/O, 5 a node failed (unreachable, host key, transfer,\n"
+	"a service that did not come back)\n";
 
 struct cl_args {
 	const char *config, *known_hosts, *file_name, *out_dir, *as_name;
@@ -720,12 +724,98 @@ static int do_delete(const struct cl_config *cfg, const struct cl_opts *o,
 	return 0;
 }
 
+static const char *restart_how(enum cl_restart r)
+{
+	switch (r) {
+	case CL_RESTART_CLI: return "cli";
+	case CL_RESTART_EXEC: return "exec";
+	case CL_RESTART_NONE: break;
+	}
+	return "none";
+}
+
+static const char *restart_state(enum cl_restart_state s)
+{
+	switch (s) {
+	case CL_RS_RESTARTED: return "restarted";
+	case CL_RS_SKIPPED: return "skipped";
+	case CL_RS_FAILED: break;
+	}
+	return "failed";
+}
+
+/*
+ * do_restart: `cluster restart`, the services every node runs restarted
+ * (cl_restart). One line per node on stdout; a failed node's error on
+ * stderr (or in its JSON object); exit 5 if any failed.
+ */
+static int do_restart(const struct cl_config *cfg, const struct cl_opts *o,
+		      const struct cl_args *a)
+{
+	struct cl_restart_node *r = calloc(cfg->nnodes, sizeof(*r));
+	struct ctl_err err;
+	int ok, rc = 0;
+
+	ctl_err_init(&err);
+	if (r == NULL) {
+		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
+		return fail_doc(a, &err);
+	}
+	ok = cl_restart(cfg, o, &err, r);
+	if (a->json) {
+		json_t *doc = cj_doc_new(), *nodes = cj_arr();
+
+		for (size_t i = 0; i < cfg->nnodes; i++) {
+			json_t *x = cj_obj();
+
+			cj_set(x, "name", cj_str(cfg->nodes[i].name));
+			cj_set(x, "restart", cj_str(restart_how(cfg->nodes[i].restart)));
+			cj_set(x, "state", cj_str(restart_state(r[i].state)));
+			cj_set(x, "error", json_node_error(r[i].error, r[i].error_kind));
+			cj_add(nodes, x);
+		}
+		cj_set(doc, "nodes", nodes);
+		if (!ok)
+			cj_set(doc, "error", cj_error(&err));
+		rc = cj_print(doc);
+	} else {
+		for (size_t i = 0; i < cfg->nnodes; i++) {
+			const struct cl_node *n = &cfg->nodes[i];
+
+			switch (r[i].state) {
+			case CL_RS_RESTARTED:
+				if (n->restart == CL_RESTART_CLI)
+					cmd_print(stdout, "%s: restarted Cisco Tftp, Cisco CallManager "
+						  "(restart = cli)\n", n->name);
+				else
+					cmd_print(stdout, "%s: restarted (restart = exec: %s)\n",
+						  n->name, n->restart_command);
+				break;
+			case CL_RS_SKIPPED:
+				cmd_print(stdout, "%s: skipped (restart = none)\n", n->name);
+				break;
+			case CL_RS_FAILED:
+				cmd_print(stdout, "%s: FAILED\n", n->name);
+				node_error(r[i].error, r[i].error_kind);
+				break;
+			}
+		}
+	}
+	free(r);
+	if (rc != 0)
+		return rc;
+	if (!ok)
+		return a->json ? ctl_exit_code(err.code) : fail_noting(&err);
+	return 0;
+}
+
 /* json_command: --json's "command" once the subcommand is known ("cluster": unknown). */
 static void json_command(const char *sub)
 {
 	static const char *const names[] = {
 		"cluster status", "cluster distribute", "cluster fetch-certs",
 		"cluster delete-file", "cluster set-mode", "cluster update-ctl",
+		"cluster restart",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -753,6 +843,8 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 		return a->trust ? do_trust(cfg, o, a) : do_certs(cfg, o, a);
 	if (strcmp(sub, "delete-file") == 0 && nargs == 0)
 		return do_delete(cfg, o, a);
+	if (strcmp(sub, "restart") == 0 && nargs == 0)
+		return do_restart(cfg, o, a);
 	if (strcmp(sub, "set-mode") == 0 && nargs == 1 &&
 	    (strcmp(args[0], "mixed") == 0 || strcmp(args[0], "non-secure") == 0)) {
 		if (!cl_set_mode(cfg, o, &err, strcmp(args[0], "mixed") == 0, &mode))
@@ -766,7 +858,7 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 		}
 		printf("cluster security mode: %d (%s)\n", mode, mode_name(mode));
 		printf("restart the TFTP and Cisco CallManager services on every node "
-		       "that runs them, then the phones\n");
+		       "that runs them (ctlsign cluster restart), then the phones\n");
 		return 0;
 	}
 	if (strcmp(sub, "update-ctl") == 0 && nargs == 0) {

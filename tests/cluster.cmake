@@ -13,6 +13,7 @@ set(CTLSIGN_CLUSTER_TESTS
   hostile
   manual
   rerun
+  restart
   "failures down"
   "failures hostkey"
   "failures perm"
