@@ -11,6 +11,14 @@
 #include "err.h"
 
 int cmd_build(int argc, char **argv);
+/*
+ * cmd_build_preview is `ctlsign build ARGS` laid out without signing
+ * (ctl_signer_unsigned: no key, no PIN, no login) and without writing:
+ * *out gets the bytes (malloc'd), for `migrate --dry-run` to judge. An
+ * OLD of --from is not verified (it may be a preview). Returns build's
+ * exit status; its errors are printed as build prints them.
+ */
+int cmd_build_preview(int argc, char **argv, uint8_t **out, size_t *out_len);
 int cmd_show(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgn(int argc, char **argv);
@@ -66,6 +74,13 @@ int cmd_parse_digest(const char *s, uint8_t *out);
 int cmd_timestamp(const char *opt, uint32_t *out);
 /* cmd_basename returns the part of path after its last '/'. */
 const char *cmd_basename(const char *path);
+/*
+ * cmd_shell_word writes w to out as one word of a POSIX shell command,
+ * quoted only when it must be (the command lines a person may paste).
+ * The caller sanitizes the text it writes to a terminal.
+ */
+void cmd_shell_word(FILE *out, const char *w);
+int cmd_migrate(int argc, char **argv);
 
 /*
  * Phone trust, rendered one way for `check` and `build --from`

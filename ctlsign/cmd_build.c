@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
 #include <openssl/sha.h>
 
 #include "cmd.h"
@@ -383,12 +384,80 @@ static int from_signer_trusted(struct ctl_err *err, const char *from,
 	if (same)
 		return 1;
 	ctl_record_sha1_hex(hex, r, ':', 1);
+	if (ntcerts > 0 && r->cert.present) {
+		/* Signed by another eToken: say which, and the two ways on. */
+		const unsigned char *der = r->cert.p;
+		X509 *x = d2i_X509(NULL, &der, r->cert.n);
+		char file[128];
+		int sast = x != NULL && tokens_is_sast(x) &&
+			   tokens_export_name(file, sizeof(file), x, 0);
+
+		X509_free(x);
+		ERR_clear_error();
+		if (sast) {
+			file[strlen(file) - 4] = '\0';
+			return ctl_err_set(err, CTL_E_VERIFY,
+					   "--from %s: signed by token %s (certificate SHA-1 %s), which is "
+					   "not given here; build only on a file whose signer you trust: if "
+					   "it is the cluster's CTL, sign with that token, or give its "
+					   "certificate with --from-signer (%s.cer, as `ctlsign tokens "
+					   "export` wrote it)", from, file, hex, file);
+		}
+	}
 	return ctl_err_set(err, CTL_E_VERIFY,
 			   "--from %s: signed by %.*s (certificate SHA-1 %s), which is neither the new signer "
 			   "nor a certificate given with --from-signer; build only on a file whose signer "
 			   "you trust: if this is the cluster's signer, add --from-signer CERT",
 			   from, (int)strnlen((const char *)r->subject.p, r->subject.n),
 			   (const char *)r->subject.p, hex);
+}
+
+/*
+ * sast_records: the certificates of the SAST records the new file holds
+ * before the tokens are read (OLD's kept, --sast files), for the
+ * two-token rule and for the messages about a token that is not here.
+ * Each holds a reference: free with free_sast_records.
+ */
+static int sast_records(const struct build *b, struct ctl_err *err,
+			const struct ctl_file *old,
+			struct tokens_sast_rec **out, size_t *out_n)
+{
+	struct tokens_sast_rec *r = calloc(b->nspecs + 1, sizeof(*r));
+	size_t n = 0;
+
+	*out = r;
+	*out_n = 0;
+	if (r == NULL)
+		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	for (size_t i = 0; i < b->nspecs; i++) {
+		const struct ctl_rec_spec *s = &b->specs[i];
+		const unsigned char *der;
+		X509 *x = NULL;
+
+		if (s->role != ROLE_SAST)
+			continue;
+		if (s->cert != NULL && X509_up_ref(s->cert)) {
+			x = s->cert;
+		} else if (s->copy != NULL && s->copy->cert.present) {
+			/* A record whose certificate does not parse is no eToken's. */
+			der = s->copy->cert.p;
+			x = d2i_X509(NULL, &der, s->copy->cert.n);
+			ERR_clear_error();
+		}
+		if (x == NULL)
+			continue;
+		r[n].cert = x;
+		r[n++].old_rec = s->copy != NULL ? (size_t)(s->copy - old->recs) + 1 : 0;
+	}
+	*out_n = n;
+	return 1;
+}
+
+static void free_sast_records(struct tokens_sast_rec *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		X509_free(r[i].cert);
+	free(r);
 }
 
 /*
@@ -452,6 +521,35 @@ static uint16_t role_of(int opt)
 	case OPT_APP_SERVER: return ROLE_APP_SERVER;
 	default: return ROLE_TVS;
 	}
+}
+
+/*
+ * The preview of cmd_build_preview: the same build, laid out by an
+ * unsigned signer (no key, no PIN) and kept in memory, never written.
+ */
+static struct {
+	int on;
+	uint8_t *out;
+	size_t len;
+} preview;
+
+int cmd_build_preview(int argc, char **argv, uint8_t **out, size_t *out_len)
+{
+	int rc;
+
+	preview.on = 1;
+	preview.out = NULL;
+	preview.len = 0;
+	rc = cmd_build(argc, argv);
+	preview.on = 0;
+	*out = preview.out;
+	*out_len = preview.len;
+	preview.out = NULL;
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int cmd_build(int argc, char **argv)
@@ -596,7 +694,8 @@ int cmd_build(int argc, char **argv)
 		     !ctl_trust_load_held(&held, &err, held_path, o.kind == KIND_CTL ? KIND_ITL : KIND_CTL)) ||
 		    (store_dir != NULL && (store = cmd_load_trust_store(&err, store_dir)) == NULL))
 			goto fail;
-		if (!ctl_verify(&old, &err, NULL, NULL, NULL)) {
+		/* A preview builds on previews, which are not signed. */
+		if (!preview.on && !ctl_verify(&old, &err, NULL, NULL, NULL)) {
 			ctl_err_prefix(&err, "--from %s: refusing to build on a file that does not verify", from);
 			goto fail;
 		}
@@ -624,17 +723,43 @@ int cmd_build(int argc, char **argv)
 			.module = module, .sign_uri = sign_uri,
 			.sast_uris = b.sast_uris, .nsast = b.nsast,
 			.allow_single = allow_single, .final_try = final_try,
-			.asker = &cmd_tty_asker,
+			.asker = &cmd_tty_asker, .from = from, .preview = preview.on,
 		};
+		struct tokens_sast_rec *recs = NULL;
+		size_t nrecs = 0;
+		char twarn[512];
+		int opened;
 
-		if (!tokens_open_for_build(&err, &to, &signer, &tcerts, &ntcerts, &warning))
+		/* The two-token rule counts the records of the file being written. */
+		if (!sast_records(&b, &err, &old, &recs, &nrecs)) {
+			free_sast_records(recs, nrecs);
 			goto fail;
-		if (warning != NULL)
-			cmd_warn("%s", warning);
-		/* Token certificates first, the signer's first of all. */
+		}
+		to.recs = recs;
+		to.nrecs = nrecs;
+		opened = tokens_open_for_ctl(&err, &to, &signer, &tcerts, &ntcerts,
+					     twarn, sizeof(twarn));
+		free_sast_records(recs, nrecs);
+		if (!opened)
+			goto fail;
+		if (twarn[0] != '\0')
+			cmd_warn("%s", twarn);
+		/*
+		 * Token certificates first, the signer's first of all; a token
+		 * whose SAST record OLD has keeps that record, in its place.
+		 */
 		for (size_t i = ntcerts; i-- > 0;)
 			if (!add_signer_sast(&b, &err, tcerts[i], o.kind, 1))
 				goto fail;
+	} else if (preview.on) {
+		X509 *pc = ctl_load_cert(&err, certp);
+
+		if (pc == NULL || (signer = ctl_signer_unsigned(pc, 0, certp)) == NULL) {
+			ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
+			goto fail;
+		}
+		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
+			goto fail;
 	} else {
 		signer = ctl_signer_from_key_file(&err, &warning, key, certp,
 						  &cmd_tty_asker);
@@ -649,6 +774,14 @@ int cmd_build(int argc, char **argv)
 	    !from_signer_trusted(&err, from, &old, signer->cert, tcerts, ntcerts,
 				 from_signers, nfrom_signers))
 		goto fail;
+	if (preview.on) {
+		if (!check_duplicates(&b, &err) ||
+		    !ctl_build(&err, &preview.out, &preview.len, &o, signer, b.specs,
+			       b.nspecs, NULL, 0))
+			goto fail;
+		rc = 0;
+		goto done;
+	}
 	/* Built, checked the way a phone will, then written: one engine call. */
 	if (!check_duplicates(&b, &err) ||
 	    !ctl_build_write(&err, &check, out_path, &o, signer, b.specs, b.nspecs,

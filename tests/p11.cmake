@@ -46,7 +46,7 @@ add_custom_command(TARGET test_p11 POST_BUILD
 
 # p11_secrets also covers key-file passphrases (secrets, not tokens).
 foreach(name p11_sign p11_export p11_errors p11_pin p11_secrets p11_proxy
-             p11_enc p11_uri)
+             p11_enc p11_uri etoken_resign)
   add_test(NAME cli_${name}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/p11/${name}.sh
             $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})

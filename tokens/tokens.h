@@ -14,6 +14,15 @@
 
 struct ctl_asker;
 
+/*
+ * A SAST record that the CTL being built holds whatever the tokens: one
+ * kept byte for byte from `build --from OLD`, or one from a --sast file.
+ */
+struct tokens_sast_rec {
+	X509 *cert;                      /* borrowed */
+	size_t old_rec;                  /* its number in OLD (1-based); 0: a --sast file */
+};
+
 /* What `ctlsign build` passes for --sign-token / --sast-token. */
 struct tokens_build_opts {
 	const char *module;              /* --module, or NULL for the default search */
@@ -23,6 +32,10 @@ struct tokens_build_opts {
 	int allow_single;                /* --allow-single-token */
 	int final_try;                   /* --final-try */
 	const struct ctl_asker *asker;   /* asks for the PIN (p11_login) */
+	const struct tokens_sast_rec *recs; /* the CTL's other SAST records (borrowed) */
+	int preview;                     /* no login: a ctl_signer_unsigned (--dry-run) */
+	size_t nrecs;
+	const char *from;                /* OLD's path (--from), for messages; or NULL */
 };
 
 /*
@@ -32,12 +45,30 @@ struct tokens_build_opts {
  * the n certificates in order, the signer's first (caller frees each with
  * X509_free and the array with free), and *out_warning is NULL or a
  * static message to show (e.g. a single-token CTL allowed by
- * allow_single). On failure nothing is returned and err is set.
+ * allow_single). On failure nothing is returned and err is set. It
+ * ignores opts->recs and opts->from: the tokens are the only SAST records
+ * (a signer for another file than a CTL, or a CTL built from nothing).
  */
 int tokens_open_for_build(struct ctl_err *err,
 			  const struct tokens_build_opts *opts,
 			  struct ctl_signer **out_signer, X509 ***out_certs,
 			  size_t *out_n, const char **out_warning);
+
+/*
+ * tokens_open_for_ctl is tokens_open_for_build for a CTL whose other SAST
+ * records are opts->recs (a token whose certificate one of them carries
+ * is that record, not a second one). The two-token rule counts the
+ * eToken SAST records of the file being written: the tokens' and those
+ * of opts->recs whose certificate tokens_is_sast; fewer than two is
+ * refused (CTL_E_USAGE, before any PIN) unless allow_single. A token
+ * that is not plugged in is an error that says what its record in OLD
+ * becomes and what to do. out_warning (warning_len bytes) receives ""
+ * or one line to show, naming the tokens it is about.
+ */
+int tokens_open_for_ctl(struct ctl_err *err,
+			const struct tokens_build_opts *opts,
+			struct ctl_signer **out_signer, X509 ***out_certs,
+			size_t *out_n, char *out_warning, size_t warning_len);
 
 /*
  * tokens_private_key opens the token the PKCS#11 URI names (module: --module,

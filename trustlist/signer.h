@@ -53,6 +53,15 @@ struct ctl_signer *ctl_signer_new(const struct ctl_signer_ops *ops,
 				  void *impl, X509 *cert, const char *label);
 /* ctl_signer_free calls ops->free, frees cert and the struct; NULL is fine. */
 void ctl_signer_free(struct ctl_signer *s);
+/*
+ * ctl_signer_unsigned is a signer that signs nothing: its signature is
+ * zero bytes of the right length, so that a file can be laid out exactly
+ * as cert's key would sign it without the key, a PIN or a passphrase
+ * (`migrate --dry-run` judges what it would publish). Such a file never
+ * verifies and must never be written where anything could load it.
+ * Takes ownership of cert; NULL when out of memory (cert freed).
+ */
+struct ctl_signer *ctl_signer_unsigned(X509 *cert, int etoken, const char *label);
 /* ctl_signer_sig_len returns the signature size in bytes (RSA modulus). */
 size_t ctl_signer_sig_len(const struct ctl_signer *s);
 
