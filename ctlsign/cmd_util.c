@@ -82,3 +82,22 @@ const char *cmd_basename(const char *path)
 
 	return slash != NULL ? slash + 1 : path;
 }
+
+void cmd_shell_word(FILE *out, const char *w)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789@%+=:,./_-";
+
+	if (w[0] != '\0' && w[strspn(w, plain)] == '\0') {
+		fputs(w, out);
+		return;
+	}
+	fputc('\'', out);
+	for (; *w; w++) {
+		if (*w == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*w, out);
+	}
+	fputc('\'', out);
+}

@@ -37,6 +37,7 @@ static const struct command {
 	{ "check", cmd_check, "will phones holding the current CTL/ITL accept a new one?" },
 	{ "sgn", cmd_sgn, "sign or verify a .sgn signed file" },
 	{ "tokens", cmd_tokens, "list PKCS#11 tokens and export SAST eToken certificates" },
+	{ "migrate", cmd_migrate, "carry out a migration (mixed mode, eTokens, signer) step by step" },
 #endif
 	{ "cluster", cmd_cluster, "security mode, certificates and CTL distribution over SSH" },
 };

@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x /usr/sbin/sshd ] || [ ! -x /usr/sbin/in.tftpd 
 	echo "skip: needs root, /usr/sbin/sshd, /usr/sbin/in.tftpd and python3"
 	exit 77
 fi
-. "$(dirname "$0")/harness.sh"
+. "${HSRC:-$(dirname "$0")}/harness.sh"
 fails=0
 TS=1425667513
 

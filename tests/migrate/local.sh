@@ -1,0 +1,211 @@
+# local.sh - `ctlsign migrate` on local TFTP roots (no cluster): the
+# signer-change and mixed-mode plans end to end; an interruption before
+# and after every step, and in the middle of a build and of a
+# publication, followed by `resume`, reaches the same files, byte for
+# byte, as an uninterrupted run; --dry-run touches nothing; a root or an
+# input changed under the plan stops it (21); the state directory is
+# guarded (mode, lock, a damaged plan).
+#   usage: sh tests/migrate/local.sh CTLSIGN TESTS_DATA_DIR
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
+TH=$(dirname "$BIN")/ctlsign-testhooks
+[ -x "$TH" ] || { echo "skip: no ctlsign-testhooks beside $BIN"; exit 77; }
+M=$T
+DATA=$(cd "$DATA" && pwd)
+
+cp "$DATA/pub.key" "$DATA/itlrecovery.key" "$T/"
+chmod 600 "$T/pub.key" "$T/itlrecovery.key"
+"$BIN" build -q -o "$T/held.tlv" --timestamp "$TS" --sign-key "$T/pub.key" \
+	--sign-cert "$DATA/pub.pem" \
+	--ccm-tftp "$DATA/pub.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--capf "$DATA/capf.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--ccm-tftp "$DATA/sub1.pem,dns=cucm-sub1,ip=10.0.0.2"
+OLD=$(md5sum <"$T/held.tlv" | cut -d' ' -f1)
+
+# fresh NAME: two TFTP roots serving the held CTL, no state yet.
+fresh() {
+	rm -rf "$T/$1"
+	mkdir -p "$T/$1/r1" "$T/$1/r2"
+	cp "$T/held.tlv" "$T/$1/r1/CTLFile.tlv"
+	cp "$T/held.tlv" "$T/$1/r2/CTLFile.tlv"
+}
+signer_args() {
+	echo signer-change --tftp-root "$T/$1/r1" --tftp-root "$T/$1/r2" --state "$T/$1/st" \
+		--ctl "$T/held.tlv" --sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem" \
+		--new-key "$T/itlrecovery.key" --new-cert "$DATA/itlrecovery.pem" \
+		--timestamp $((TS + 100))
+}
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+# sums NAME: what an end state is made of: the roots and the files built.
+sums() {
+	echo "r1 $(md5 "$T/$1/r1/CTLFile.tlv") r2 $(md5 "$T/$1/r2/CTLFile.tlv")" \
+		"f1 $(md5 "$T/$1/st/files/1/CTLFile.tlv") f5 $(md5 "$T/$1/st/files/5/CTLFile.tlv")" \
+		"next $(next_step "$T/$1/st")"
+}
+no_tmp() {
+	_left=$(ls -A "$T/$1/r1" "$T/$1/r2" | grep '\.tmp\.' || true)
+	[ -z "$_left" ] || fail "$2: temporary files left in a root: $_left"
+}
+
+# --- dry run: the plan, and nothing touched ---
+fresh dry
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args dry) --dry-run
+expect "dry run" 0
+grep -q 'step 5/8 \[ctlsign\] the same records, signed by the new signer' "$T/out" ||
+	fail "dry run: step 5 not listed: $(cat "$T/out")"
+grep -q "ctlsign build -o $T/dry/st/files/1/CTLFile.tlv --from $T/held.tlv --from-signer $DATA/pub.pem --sast $DATA/itlrecovery.pem" "$T/out" ||
+	fail "dry run: step 1's command not shown: $(cat "$T/out")"
+[ ! -e "$T/dry/st" ] || fail "dry run: the state directory was made"
+[ "$(md5 "$T/dry/r1/CTLFile.tlv")" = "$OLD" ] || fail "dry run: a root changed"
+
+# --- the reference: uninterrupted ---
+fresh ref
+# shellcheck disable=SC2046
+drive "$T/ref/st" "-" $(signer_args ref)
+REF=$(sums ref)
+NEW=$(md5 "$T/ref/st/files/5/CTLFile.tlv")
+[ "$(md5 "$T/ref/r1/CTLFile.tlv")" = "$NEW" ] || fail "reference: r1 does not serve the final CTL"
+[ "$NEW" != "$OLD" ] || fail "reference: nothing changed"
+"$BIN" verify -q "$T/ref/r2/CTLFile.tlv" || fail "reference: the final CTL does not verify"
+"$BIN" show "$T/ref/r2/CTLFile.tlv" | grep -q "This etoken was used to sign" || true
+grep -c 'stopped at\|what to do:' "$M/log" >/dev/null || fail "reference: no manual step shown"
+run "$BIN" migrate status --state "$T/ref/st"
+expect "status" 0
+grep -q "done step 8/8" "$T/out" || fail "status: not done: $(cat "$T/out")"
+grep -q "$T/ref/r1: .* (as the plan expects)" "$T/out" || fail "status: root not shown: $(cat "$T/out")"
+
+# --- an interruption at every step boundary, then resume ---
+for k in 1 2 3 4 5 6 7 8; do
+	for point in before after; do
+		fresh "i$k$point"
+		: >"$M/log"
+		# shellcheck disable=SC2046
+		drive "$T/i$k$point/st" "migrate-$point:$k/KILL" $(signer_args "i$k$point")
+		got=$(sums "i$k$point")
+		[ "$got" = "$REF" ] || fail "killed $point step $k: end state $got, expected $REF"
+	done
+done
+
+# --- a publication done, not yet recorded (the nodes serve what the state calls "publishing") ---
+for k in 3 7; do
+	fresh "p$k"
+	# shellcheck disable=SC2046
+	drive "$T/p$k/st" "migrate-published:$k/KILL" $(signer_args "p$k")
+	[ "$(sums "p$k")" = "$REF" ] || fail "killed after publishing step $k: $(sums "p$k")"
+done
+
+# --- in the middle of a build (step 1, in the child) and of a publication (step 3) ---
+fresh mid1
+# shellcheck disable=SC2046
+drive "$T/mid1/st" "write:CTLFile.tlv/TERM" $(signer_args mid1)
+[ "$(sums mid1)" = "$REF" ] || fail "interrupted mid-build: $(sums mid1)"
+fresh mid3
+# shellcheck disable=SC2046
+drive "$T/mid3/st" "migrate-after:2/KILL write:CTLFile.tlv/TERM" $(signer_args mid3)
+[ "$(sums mid3)" = "$REF" ] || fail "interrupted mid-publication: $(sums mid3)"
+no_tmp mid3 "interrupted mid-publication"
+
+# --- mid-publication, each root holds the old or the new file, nothing else ---
+fresh pub
+# shellcheck disable=SC2046
+invoke migrate-after:2 KILL migrate $(signer_args pub)
+CTLSIGN_TEST_PAUSE=write:CTLFile.tlv CTLSIGN_TEST_PAUSE_FILE=$T/pause \
+	"$TH" migrate resume --state "$T/pub/st" >/dev/null 2>&1 &
+pid=$!
+k=0
+while [ ! -e "$T/pause" ] && [ "$k" -lt 600 ]; do k=$((k + 1)); sleep 0.05; done
+[ "$(md5 "$T/pub/r1/CTLFile.tlv")" = "$OLD" ] || fail "held mid-publication: r1 changed before every root was written"
+# A second run on the same state is refused while the first holds it.
+run "$BIN" migrate resume --state "$T/pub/st"
+expect "second run" 2 1 "another \`ctlsign migrate\` is running on it"
+rm -f "$T/pause"
+wait "$pid" || true
+[ "$(md5 "$T/pub/r1/CTLFile.tlv")" = "$(md5 "$T/ref/st/files/1/CTLFile.tlv")" ] ||
+	fail "after the publication r1 does not serve step 1's CTL"
+
+# --- the world changed under the plan: 21, nothing published ---
+fresh chg
+# shellcheck disable=SC2046
+invoke - - migrate $(signer_args chg)
+[ "$rc" -eq 20 ] || fail "changed: expected the stop at step 4, exit $rc"
+cp "$T/held.tlv" "$T/chg/r2/CTLFile.tlv"
+run "$BIN" migrate resume --state "$T/chg/st" --confirm 4
+expect "root changed" 21 1 "$T/chg/r2 now serves a CTLFile.tlv the plan did not publish"
+[ "$(next_step "$T/chg/st")" = 4 ] || fail "root changed: the plan moved on"
+cp "$T/chg/r1/CTLFile.tlv" "$T/chg/r2/CTLFile.tlv"
+cp "$T/held.tlv" "$T/held.bak"
+printf 'x' >>"$T/held.tlv"
+run "$BIN" migrate resume --state "$T/chg/st" --confirm 4
+expect "input changed" 21 1 "$T/held.tlv changed since the plan was made"
+mv "$T/held.bak" "$T/held.tlv"
+run "$BIN" migrate resume --state "$T/chg/st" --confirm 3
+expect "wrong confirmation" 20
+[ "$(next_step "$T/chg/st")" = 4 ] || fail "a confirmation of another step was taken"
+
+# --- what is refused before anything happens ---
+fresh ref2
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref2) --from-signer "$DATA/sub1.pem"
+expect "wrong --from-signer" 1 1 "not by --from-signer"
+[ ! -e "$T/ref2/st/plan.json" ] || fail "wrong --from-signer: a plan was written"
+run "$BIN" migrate signer-change --tftp-root "$T/ref2/r1" --state "$T/ref2/st" --ctl "$T/held.tlv"
+expect "missing key" 2 1 "needs --sign-key KEY"
+run "$BIN" migrate to-nowhere --tftp-root "$T/ref2/r1" --state "$T/ref2/st"
+expect "unknown plan" 2 1 "unknown plan 'to-nowhere'"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref) 
+expect "state in use" 2 1 "already holds a plan"
+mkdir -p "$T/open"
+chmod 755 "$T/open"
+# shellcheck disable=SC2046
+run "$BIN" migrate resume --state "$T/open"
+expect "open state dir" 2 1 "must be your own directory, closed to others"
+mkdir -p "$T/bad"
+chmod 700 "$T/bad"
+printf '{"format_version": 1, "steps": [' >"$T/bad/plan.json"
+run "$BIN" migrate resume --state "$T/bad"
+expect "damaged plan" 2 1 "plan.json: not a migrate plan.json"
+run "$BIN" migrate resume --state "$T/ref/st" --ctl "$T/held.tlv"
+expect "resume with plan options" 2 2 "resume takes only"
+run "$BIN" migrate status --state "$T/ref/st" --allow-stranded sbd
+expect "status with options" 2 2 "status takes only --state"
+run "$BIN" migrate resume --state "$T/ref/st" --allow-stranded everyone
+expect "bad class" 2 2 "--allow-stranded takes sbd, no-sbd or empty"
+
+# --- mixed-mode on local roots: a first CTL, built by ctlsign ---
+mkdir -p "$T/mm/r1"
+run "$BIN" migrate mixed-mode --tftp-root "$T/mm/r1" --state "$T/mm/st" \
+	--sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem" --timestamp "$TS" \
+	--ccm-tftp "$DATA/pub.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--capf "$DATA/capf.pem,dns=cucm-pub,ip=10.0.0.1" \
+	--ccm-tftp "$DATA/sub1.pem,dns=cucm-sub1,ip=10.0.0.2"
+expect "mixed-mode" 20
+[ "$(md5 "$T/mm/r1/CTLFile.tlv")" = "$OLD" ] ||
+	fail "mixed-mode: the root does not serve the CTL build would make ($(md5 "$T/mm/r1/CTLFile.tlv") vs $OLD)"
+grep -q "the MD5 the phones must show: $OLD" "$T/out" || fail "mixed-mode: MD5 not shown: $(cat "$T/out")"
+mkdir -p "$T/mm2/r1"
+cp "$T/held.tlv" "$T/mm2/r1/CTLFile.tlv"
+run "$BIN" migrate mixed-mode --tftp-root "$T/mm2/r1" --state "$T/mm2/st" \
+	--sign-key "$T/pub.key" --sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem"
+expect "mixed-mode over a CTL" 21 1 "serves a CTLFile.tlv (SHA-256" "that is not the one the plan starts from (none"
+
+# --- non-secure on local roots: the CTL removed from every root ---
+fresh ns
+run "$BIN" migrate non-secure --tftp-root "$T/ns/r1" --tftp-root "$T/ns/r2" --state "$T/ns/st" --ctl "$T/held.tlv"
+expect "non-secure" 20
+[ ! -e "$T/ns/r1/CTLFile.tlv" ] && [ ! -e "$T/ns/r2/CTLFile.tlv" ] || fail "non-secure: a root still serves a CTL"
+run "$BIN" migrate resume --state "$T/ns/st" --confirm 4
+expect "non-secure done" 0
+fresh ns2
+cp "$T/ref/st/files/1/CTLFile.tlv" "$T/ns2/r2/CTLFile.tlv"
+run "$BIN" migrate non-secure --tftp-root "$T/ns2/r1" --tftp-root "$T/ns2/r2" --state "$T/ns2/st"
+expect "non-secure, roots differ" 5
+says "non-secure, roots differ" "the nodes serve different CTL files"
+[ -e "$T/ns2/r1/CTLFile.tlv" ] || fail "non-secure, roots differ: a CTL was removed"
+
+if [ "$fails" -gt 0 ]; then
+	echo "--- log of the last drive ---" >&2
+	tail -40 "$M/log" >&2
+fi
+finish
