@@ -29,6 +29,8 @@ static const char migrate_usage[] =
 	"  to-tokenless   SAST eTokens back to tokenless, through a bridge signed by one\n"
 	"                 token (CUCM: `utils ctl update CTLFile`; Linux TFTP: --new-key)\n"
 	"  non-secure     leave mixed mode; CTLFile.tlv removed from every node\n"
+	"  regenerate     --cert callmanager|tvs|itlrecovery: one certificate regenerated\n"
+	"                 on CUCM, the CTL updated, services restarted (never two at once)\n"
 	"\n"
 	"where:\n"
 	"  -c, --config FILE    a cluster (docs/cluster.md): publish with `cluster distribute`\n"
@@ -66,6 +68,7 @@ enum {
 	OPT_STATE = 256, OPT_ROOT, OPT_CTL, OPT_ITL, OPT_STORE, OPT_FROM_SIGNER,
 	OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_NEW_KEY, OPT_NEW_CERT, OPT_SIGN_TOKEN,
 	OPT_SAST_TOKEN, OPT_MODULE, OPT_TS, OPT_ALLOW, OPT_CONFIRM, OPT_DRY, OPT_ROLE,
+	OPT_CERT,
 };
 
 static const struct option opts[] = {
@@ -87,6 +90,7 @@ static const struct option opts[] = {
 	{ "allow-stranded", required_argument, NULL, OPT_ALLOW },
 	{ "confirm", required_argument, NULL, OPT_CONFIRM },
 	{ "dry-run", no_argument, NULL, OPT_DRY },
+	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "sast", required_argument, NULL, OPT_ROLE },
 	{ "ccm", required_argument, NULL, OPT_ROLE },
 	{ "ccm-tftp", required_argument, NULL, OPT_ROLE },
@@ -143,6 +147,7 @@ int cmd_migrate(int argc, char **argv)
 		case OPT_TS: if ((rc = once(&ts, optarg, "timestamp"))) return rc; break;
 		case OPT_CONFIRM: if ((rc = once(&confirm, optarg, "confirm"))) return rc; break;
 		case OPT_DRY: dry_run = 1; break;
+		case OPT_CERT: if ((rc = once(&rq.cert, optarg, "cert"))) return rc; break;
 		case OPT_ALLOW:
 			if (strcmp(optarg, "sbd") != 0 && strcmp(optarg, "no-sbd") != 0 &&
 			    strcmp(optarg, "empty") != 0)
@@ -168,7 +173,7 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("migrate", optind == argc ? "no plan given (mixed-mode, "
-				       "signer-change, to-etoken, to-tokenless, non-secure, or "
+				       "signer-change, to-etoken, to-tokenless, non-secure, regenerate, or "
 				       "resume, status)" :
 				       "one plan, or resume, or status");
 	rq.plan = argv[optind];
@@ -182,7 +187,8 @@ int cmd_migrate(int argc, char **argv)
 	if (strcmp(rq.plan, "resume") == 0 || strcmp(rq.plan, "status") == 0) {
 		if (rq.config || rq.nroots || rq.ctl || rq.itl || rq.trust_store ||
 		    rq.from_signer || rq.sign_key || rq.sign_cert || rq.new_key || rq.new_cert ||
-		    rq.sign_token || rq.nsast_tokens || rq.module || rq.nroles || ts || dry_run)
+		    rq.sign_token || rq.nsast_tokens || rq.module || rq.nroles || ts || dry_run ||
+		    rq.cert)
 			return cmd_usage_error("migrate", "%s takes only --state, --confirm and "
 					       "--allow-stranded: the rest is in the plan", rq.plan);
 		if (strcmp(rq.plan, "status") == 0) {
@@ -201,8 +207,9 @@ int cmd_migrate(int argc, char **argv)
 			return cmd_fail(&err);
 		if (dry_run) {
 			rc = mig_dry_run(plan, state);
-			cmd_print(stdout, "dry run: nothing was done; the same command without "
-				  "--dry-run carries it out\n");
+			cmd_print(stdout, "dry run: nothing was done%s; the same command without "
+				  "--dry-run carries it out\n", rc == 0 ? "" :
+				  " (the run would stop where it says, with this exit status)");
 			json_decref(plan);
 			return rc;
 		}

@@ -39,6 +39,8 @@
 #include "trustlist.h"
 #include "util.h"
 
+extern char **environ;
+
 #define STATE_MAX (4u << 20)   /* plan.json, state.json: far more than any plan needs */
 #define CHILD_OUT_MAX (64u << 20)
 
@@ -52,14 +54,36 @@ struct run {
 
 /* ---- small helpers ---- */
 
-/* expand returns s with every "@/files/" naming the state directory's (malloc'd). */
+/*
+ * expand returns s with a leading "@/files/" naming the state
+ * directory's files/ (malloc'd): the words of commands and the paths of
+ * steps, which the plan checks (mig_state_path) never leave it. Words
+ * from the user (absolute paths, URIs) are never rewritten. NULL for
+ * NULL or out of memory.
+ */
 static char *expand(const char *dir, const char *s)
+{
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	if (strncmp(s, "@/files/", 8) != 0)
+		return strdup(s);
+	if (asprintf(&out, "%s/%s", dir, s + 2) < 0)
+		return NULL;
+	return out;
+}
+
+/* expand_text is expand of every "@/files/" in a line of the plan's own text. */
+static char *expand_text(const char *dir, const char *s)
 {
 	static const char mark[] = "@/files/";
 	size_t dl = strlen(dir), n = 0;
 	const char *p;
 	char *out, *o;
 
+	if (s == NULL)
+		return NULL;
 	for (p = s; (p = strstr(p, mark)) != NULL; p += sizeof(mark) - 1)
 		n++;
 	if ((out = malloc(strlen(s) + n * dl + 1)) == NULL)
@@ -129,15 +153,21 @@ static void print_command(const char *dir, const json_t *argv)
 	free(text);
 }
 
-/* self_path: the running executable, to run our own commands with. */
-static int self_path(struct ctl_err *err, char *out, size_t n)
-{
-	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+/*
+ * The running executable, opened once (mig_self_open): the steps run
+ * the very program that made the plan, even if a package upgrade
+ * replaces the file on disk while a run waits.
+ */
+static int self_fd = -1;
 
-	if (len <= 0 || (size_t)len >= n - 1)
-		return ctl_err_set(err, CTL_E_INTERNAL, "cannot find the ctlsign executable "
+int mig_self_open(struct ctl_err *err)
+{
+	if (self_fd >= 0)
+		return 1;
+	self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0)
+		return ctl_err_set(err, CTL_E_INTERNAL, "cannot open the ctlsign executable "
 				   "(/proc/self/exe): %s", strerror(errno));
-	out[len] = '\0';
 	return 1;
 }
 
@@ -151,7 +181,7 @@ static int self_path(struct ctl_err *err, char *out, size_t n)
  */
 static int spawn(struct ctl_err *err, const char *dir, const json_t *argv, char **out)
 {
-	char exe[PATH_MAX];
+	static char exe[] = "ctlsign";
 	size_t n = json_array_size(argv), cap = 0, len = 0;
 	char **args = calloc(n + 2, sizeof(*args));
 	int pipefd[2] = { -1, -1 }, status = 0, rc = -1;
@@ -160,7 +190,7 @@ static int spawn(struct ctl_err *err, const char *dir, const json_t *argv, char 
 
 	if (args == NULL)
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory"), -1;
-	if (!self_path(err, exe, sizeof(exe)))
+	if (!mig_self_open(err))
 		goto done;
 	args[0] = exe;
 	for (size_t i = 0; i < n; i++)
@@ -179,9 +209,16 @@ static int spawn(struct ctl_err *err, const char *dir, const json_t *argv, char 
 		goto done;
 	}
 	if (pid == 0) {
-		if (out != NULL && dup2(pipefd[1], STDOUT_FILENO) < 0)
-			_exit(6);
-		execv(exe, args);
+		static const char msg[] = "ctlsign: migrate: cannot run a step: ";
+		const char *why;
+
+		if (out == NULL || dup2(pipefd[1], STDOUT_FILENO) >= 0)
+			fexecve(self_fd, args, environ);
+		/* One thread forked: plain calls are safe here; the message by write(2). */
+		why = strerror(errno);
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)!write(STDERR_FILENO, why, strlen(why));
+		(void)!write(STDERR_FILENO, "\n", 1);
 		_exit(6);
 	}
 	if (out != NULL) {
@@ -196,7 +233,7 @@ static int spawn(struct ctl_err *err, const char *dir, const json_t *argv, char 
 				if (cap >= CHILD_OUT_MAX) {
 					kill(pid, SIGTERM);
 					ctl_err_set(err, CTL_E_INTERNAL, "the output of `ctlsign %s` is "
-						    "larger than %u bytes", args[1], CHILD_OUT_MAX);
+						    "larger than %u bytes", args[1] ? args[1] : "", CHILD_OUT_MAX);
 					break;
 				}
 				cap = cap ? cap * 2 : 16384;
@@ -283,13 +320,14 @@ static int save_json(struct ctl_err *err, const char *dir, const char *name, con
  * others (the plan in it chooses what is signed and where it goes), and
  * locks it.
  */
-static int open_dir(struct ctl_err *err, struct run *r, const char *dir)
+static int open_dir(struct ctl_err *err, struct run *r, const char *dir, int lock)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	r->lock_fd = -1;
-	if (stat(dir, &st) != 0 || realpath(dir, r->dirbuf) == NULL)
+	/* Not through a symbolic link: whoever could plant it would choose the directory. */
+	if (lstat(dir, &st) != 0 || realpath(dir, r->dirbuf) == NULL)
 		return ctl_err_set(err, CTL_E_IO, "--state %s: %s", dir, strerror(errno));
 	r->dir = r->dirbuf;
 	if (!S_ISDIR(st.st_mode))
@@ -299,6 +337,8 @@ static int open_dir(struct ctl_err *err, struct run *r, const char *dir)
 		return ctl_err_set(err, CTL_E_USAGE, "--state %s: must be your own directory, "
 				   "closed to others (mode 0700): its plan decides what is signed "
 				   "and where it goes; fix: chmod 700 %s", dir, dir);
+	if (!lock)
+		return 1;
 	snprintf(path, sizeof(path), "%s/lock", r->dir);
 	/* Not O_CLOEXEC: the steps inherit it and hold the lock while they run. */
 	r->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
@@ -308,6 +348,22 @@ static int open_dir(struct ctl_err *err, struct run *r, const char *dir)
 		return ctl_err_set(err, CTL_E_USAGE, "--state %s: another `ctlsign migrate` is "
 				   "running on it (or one of its steps still is)", dir);
 	return 1;
+}
+
+/* load_run reads and checks plan.json and state.json (migrate_valid.c). */
+static int load_run(struct ctl_err *err, struct run *r)
+{
+	char path[PATH_MAX + 16];
+
+	if ((r->plan = load_json(err, r->dir, "plan.json")) == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/plan.json", r->dir);
+	if (!mig_plan_valid(err, r->plan, path))
+		return 0;
+	if ((r->state = load_json(err, r->dir, "state.json")) == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/state.json", r->dir);
+	return mig_state_valid(err, r->state, r->plan, path);
 }
 
 static void close_run(struct run *r)
@@ -330,12 +386,16 @@ static int save_state(struct ctl_err *err, struct run *r)
  */
 static int clear_dir(struct ctl_err *err, const char *path, int keep)
 {
-	DIR *d = opendir(path);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
 	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
 		if (errno != ENOENT)
-			return ctl_err_set(err, CTL_E_IO, "%s: %s", path, strerror(errno));
+			return ctl_err_set(err, CTL_E_IO, "%s: %s (a step's directory must be a "
+					   "directory of the plan's, not a link)", path, strerror(errno));
 	} else {
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
@@ -355,6 +415,88 @@ static int clear_dir(struct ctl_err *err, const char *path, int keep)
 	}
 	if (keep && mkdir(path, 0700) != 0 && errno != EEXIST)
 		return ctl_err_set(err, CTL_E_IO, "%s: %s", path, strerror(errno));
+	return 1;
+}
+
+/*
+ * clear_tree empties a directory of directories of files that a step
+ * filled (`cluster fetch-certs --out DIR`: DIR/NODE/X.pem) and leaves it
+ * there empty; links and anything else stop it.
+ */
+static int clear_tree(struct ctl_err *err, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int ok = 1;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		if (errno != ENOENT)
+			return ctl_err_set(err, CTL_E_IO, "%s: %s", path, strerror(errno));
+		if (mkdir(path, 0700) != 0)
+			return ctl_err_set(err, CTL_E_IO, "%s: %s", path, strerror(errno));
+		return 1;
+	}
+	while (ok && (e = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			ok = ctl_err_set(err, CTL_E_IO, "%s: %s", sub, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			ok = clear_dir(err, sub, 0);
+		else if (!S_ISREG(st.st_mode) || unlinkat(dirfd(d), e->d_name, 0) != 0)
+			ok = ctl_err_set(err, CTL_E_IO, "%s: not a file a step wrote, or cannot be "
+					 "removed", sub);
+	}
+	closedir(d);
+	return ok;
+}
+
+/*
+ * changed_certs compares DIR/NODE/cert in before and after for every
+ * node of before: *changed counts the nodes whose certificate changed,
+ * *both those where same changed too.
+ */
+static int changed_certs(struct ctl_err *err, const char *before, const char *after,
+			 const char *cert, const char *same, int *changed, int *both,
+			 char *node, size_t node_len)
+{
+	DIR *d = opendir(before);
+	struct dirent *e;
+
+	*changed = *both = 0;
+	if (d == NULL)
+		return ctl_err_set(err, CTL_E_IO, "%s: %s", before, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char a[PATH_MAX], b[PATH_MAX], sa[65], sb[65];
+		int c;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(b, sizeof(b), "%s/%s/%s", before, e->d_name, cert);
+		snprintf(a, sizeof(a), "%s/%s/%s", after, e->d_name, cert);
+		if (!sha256_file(err, b, sb) || !sha256_file(err, a, sa)) {
+			closedir(d);
+			return 0;
+		}
+		if ((c = strcmp(sa, sb) != 0) != 0)
+			(*changed)++;
+		snprintf(b, sizeof(b), "%s/%s/%s", before, e->d_name, same);
+		snprintf(a, sizeof(a), "%s/%s/%s", after, e->d_name, same);
+		if (!sha256_file(err, b, sb) || !sha256_file(err, a, sa)) {
+			closedir(d);
+			return 0;
+		}
+		if (c && strcmp(sa, sb) != 0 && (*both)++ == 0)
+			snprintf(node, node_len, "%s", e->d_name);
+	}
+	closedir(d);
 	return 1;
 }
 
@@ -453,7 +595,16 @@ static int observe(struct ctl_err *err, struct run *r, json_t *served, json_t *m
 			const json_t *sv = json_object_get(v, "served");
 			const char *name = jstr(v, "name"), *msg;
 
-			if ((msg = jstr(json_object_get(v, "error"), "message")) != NULL) {
+			if (name == NULL || (json_is_true(json_object_get(sv, "present")) &&
+					     jstr(sv, "sha256") == NULL)) {
+				ctl_err_set(err, CTL_E_INTERNAL, "cluster status: a node without "
+					    "a name or a checksum");
+				json_decref(doc);
+				return 0;
+			}
+			/* A file it serves that does not verify is seen, and judged below. */
+			if ((msg = jstr(json_object_get(v, "error"), "message")) != NULL &&
+			    !json_is_true(json_object_get(sv, "present"))) {
 				ctl_err_setk(err, CTL_E_REMOTE, CTL_K_NONE,
 					     "cannot see what node %s serves: %s", name, msg);
 				json_decref(doc);
@@ -521,40 +672,33 @@ static int world_ok(struct ctl_err *err, struct run *r)
 	return ok;
 }
 
-/* inputs_ok: are the plan's input files (held CTL/ITL, certificates) unchanged? */
+/* inputs_ok: are the plan's inputs (their copies) and the files built unchanged? */
 static int inputs_ok(struct ctl_err *err, struct run *r)
 {
-	const json_t *inputs = json_object_get(r->plan, "inputs");
+	const json_t *files[2] = { json_object_get(r->plan, "inputs"),
+				   json_object_get(r->state, "files") };
 	const char *path;
 	json_t *v;
 
-	json_object_foreach((json_t *)inputs, path, v) {
-		char sum[65];
-
-		if (!sha256_file(err, path, sum))
-			return 0;
-		if (strcmp(sum, json_string_value(v)) != 0 && (r->changed = 1))
-			return ctl_err_set(err, CTL_E_USAGE, "%s changed since the plan was made "
-					   "(SHA-256 %s, then %s): the plan was checked against "
-					   "what it held; start a new plan", path, sum,
-					   json_string_value(v));
-	}
-	{
-		const json_t *files = json_object_get(r->state, "files");
-
-		json_object_foreach((json_t *)files, path, v) {
+	for (int k = 0; k < 2; k++)
+		json_object_foreach((json_t *)files[k], path, v) {
+			const char *want = k == 0 ? json_string_value(json_object_get(v, "sha256")) :
+					   json_string_value(v);
 			char sum[65], *full = expand(r->dir, path);
 			int ok = full != NULL && sha256_file(err, full, sum);
 
 			free(full);
 			if (!ok)
-				return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
-			if (strcmp(sum, json_string_value(v)) != 0 && (r->changed = 1))
-				return ctl_err_set(err, CTL_E_USAGE, "%s/%s changed since a step "
-						   "wrote it (SHA-256 %s, then %s)", r->dir,
-						   path + 2, sum, json_string_value(v));
+				return err->code != CTL_OK ? 0 :
+				       ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+			if (strcmp(sum, want) != 0) {
+				r->changed = 1;
+				return ctl_err_set(err, CTL_E_USAGE, "%s/%s changed since %s "
+						   "(SHA-256 %s, then %s)", r->dir, path + 2,
+						   k == 0 ? "the plan was made" : "a step wrote it",
+						   sum, want);
+			}
 		}
-	}
 	return 1;
 }
 
@@ -566,12 +710,23 @@ static const char *const class_label[] = {
 };
 static const char *const class_key[] = { "sbd", "no-sbd", "empty" };
 
-static int allowed(const struct run *r, const char *cls)
+/*
+ * allowed: does the user accept that phones of cls may not take the file
+ * of check step n? Classes named when the plan was made count for every
+ * check (the dry run showed them all); one named at a resume counts for
+ * the check the run stopped at, which the person has just read.
+ */
+static int allowed(const struct run *r, const char *cls, long n)
 {
+	char key[24];
 	size_t i;
 	json_t *v;
 
 	json_array_foreach(json_object_get(r->state, "allow"), i, v)
+		if (strcmp(json_string_value(v), cls) == 0)
+			return 1;
+	snprintf(key, sizeof(key), "%ld", n);
+	json_array_foreach(json_object_get(json_object_get(r->state, "allow_at"), key), i, v)
 		if (strcmp(json_string_value(v), cls) == 0)
 			return 1;
 	return 0;
@@ -620,16 +775,14 @@ static int do_check(struct run *r, const json_t *step)
 				  jstr(p, "reason") ? jstr(p, "reason") : "");
 			if (takes || nu)
 				continue;
-			if (allowed(r, class_key[c])) {
+			if (allowed(r, class_key[c], (long)json_integer_value(json_object_get(step, "n")))) {
 				cmd_print(stdout, "      (accepted: --allow-stranded %s)\n", class_key[c]);
 				continue;
 			}
-			/* check's own order of gravity: 13 > 12 > 11. */
+			/* check's codes: 12 depends; stranded: 11 without SBD, else 13. */
 			{
-				int code = c == 1 ? 11 : (strcmp(v ? v : "", "depends") == 0 ? 12 : 13);
+				int code = strcmp(v ? v : "", "depends") == 0 ? 12 : c == 1 ? 11 : 13;
 
-				if (code == 12 && c == 1)
-					code = 12;
 				if (code > worst)
 					worst = code;
 			}
@@ -661,6 +814,20 @@ static int do_publish(struct run *r, const json_t *step)
 	ctl_err_init(&err);
 	if (file == NULL || !sha256_file(&err, file, sum))
 		goto fail;
+	/* Only a file a step of this plan built, as it built it (and check judged it). */
+	{
+		const char *built = jstr(json_object_get(r->state, "files"), jstr(step, "file"));
+
+		if (built == NULL || strcmp(built, sum) != 0) {
+			ctl_err_set(&err, CTL_E_USAGE, "%s: not the file a step of this plan built "
+				    "(%s): nothing published", file, built == NULL ? "none recorded" :
+				    "its SHA-256 differs");
+			r->changed = built != NULL;
+			free(file);
+			rc = cmd_fail(&err);
+			return r->changed ? MIG_EXIT_CHANGED : rc;
+		}
+	}
 	/* Nothing is published over a file someone else put there meanwhile. */
 	if (!world_ok(&err, r)) {
 		free(file);
@@ -716,8 +883,11 @@ static int do_publish(struct run *r, const json_t *step)
 	/* Read back: every node serves exactly the file. */
 	json_object_set_new(sv, "expected", json_string(sum));
 	json_object_del(sv, "publishing");
-	if (!world_ok(&err, r))
-		goto fail;
+	if (!world_ok(&err, r)) {
+		free(file);
+		rc = cmd_fail(&err);
+		return r->changed ? MIG_EXIT_CHANGED : rc;
+	}
 	free(file);
 	return save_state(&err, r) ? 0 : cmd_fail(&err);
 fail:
@@ -769,7 +939,7 @@ static int do_observe(struct run *r, const json_t *step)
 	struct ctl_err err;
 	json_t *served = json_object(), *modes = json_object(), *md5s = json_object(), *v;
 	const char *want = jstr(step, "mode"), *first = NULL, *name;
-	int valid = 1, rc = 0;
+	int valid = 1, rc = 0, seen_mode = 0;
 
 	ctl_err_init(&err);
 	if (!observe(&err, r, served, modes, md5s, &valid)) {
@@ -785,6 +955,7 @@ static int do_observe(struct run *r, const json_t *step)
 			cmd_print(stderr, "ctlsign: migrate: %s is in %s mode, not %s\n", name, m, want);
 			rc = 5;
 		}
+		seen_mode |= m != NULL;
 		if (json_is_true(json_object_get(step, "absent")) &&
 		    strcmp(json_string_value(v), "none") != 0) {
 			cmd_print(stderr, "ctlsign: migrate: %s still serves a CTLFile.tlv\n", name);
@@ -797,6 +968,11 @@ static int do_observe(struct run *r, const json_t *step)
 				  "(%s differs): wait for replication, then resume\n", name);
 			rc = 5;
 		}
+	}
+	if (want != NULL && jstr(r->plan, "config") != NULL && !seen_mode) {
+		cmd_print(stderr, "ctlsign: migrate: no node told its security mode (no node with "
+			  "a cli_user answered): cannot see that the cluster is %s\n", want);
+		rc = 5;
 	}
 	if (!valid) {
 		cmd_print(stderr, "ctlsign: migrate: a node serves a CTLFile.tlv that does not "
@@ -878,11 +1054,46 @@ static int do_manual(struct run *r, const json_t *step, unsigned long confirm)
 		}
 		cmd_print(stdout, "    not yet: %zu certificate%s not in the cluster's trust store\n",
 			  missing, missing == 1 ? " is" : "s are");
+	} else if (type != NULL && strcmp(type, "cert-changed") == 0) {
+		char *before = expand(r->dir, jstr(verify, "before"));
+		char *after = expand(r->dir, jstr(verify, "after")), node[256] = "";
+		int rc, changed = 0, both = 0;
+
+		rc = before == NULL || after == NULL ? 6 :
+		     !clear_tree(&err, after) ? cmd_fail(&err) : 0;
+		if (rc == 0) {
+			print_command(r->dir, json_object_get(verify, "fetch"));
+			rc = spawn(&err, r->dir, json_object_get(verify, "fetch"), NULL);
+			if (rc < 0)
+				rc = cmd_fail(&err);
+		}
+		if (rc == 0 && !changed_certs(&err, before, after, jstr(verify, "cert"),
+					      jstr(verify, "same"), &changed, &both, node,
+					      sizeof(node)))
+			rc = cmd_fail(&err);
+		free(before);
+		free(after);
+		if (rc != 0)
+			return rc;
+		if (both > 0) {
+			/* Seed 001: the old ITL's TVS certificate must still match. */
+			cmd_print(stderr, "ctlsign: migrate: on %s both %s and %s changed: phones "
+				  "holding only an ITL cannot take the new one until it is deleted on "
+				  "each phone by hand (seed 001, \"인증서 재생성\", step 2 note); nothing "
+				  "more is done\n", node, jstr(verify, "cert"), jstr(verify, "same"));
+			return 13;
+		}
+		if (changed > 0) {
+			cmd_print(stdout, "    done: %s changed on %d node%s\n", jstr(verify, "cert"),
+				  changed, changed == 1 ? "" : "s");
+			return 0;
+		}
+		cmd_print(stdout, "    not yet: %s is as it was on every node\n", jstr(verify, "cert"));
 	} else if (confirm == (unsigned long)n) {
 		cmd_print(stdout, "    done (you confirmed it: --confirm %ld)\n", n);
 		return 0;
 	}
-	if (jstr(step, "file") != NULL) {
+	if (mig_state_path(jstr(step, "file"))) {
 		char *f = expand(r->dir, jstr(step, "file"));
 		uint8_t *data = NULL, md[16];
 		size_t len = 0;
@@ -900,14 +1111,14 @@ static int do_manual(struct run *r, const json_t *step, unsigned long confirm)
 			  jstr(json_object_get(r->state, "served"), "expected_md5"));
 	cmd_print(stdout, "    what to do:\n");
 	json_array_foreach(json_object_get(step, "text"), i, v) {
-		char *line = expand(r->dir, json_string_value(v));
+		char *line = expand_text(r->dir, json_string_value(v));
 
 		cmd_print(stdout, "      %s\n", line ? line : "");
 		free(line);
 	}
-	if (type != NULL && strcmp(type, "trust-has") == 0)
-		cmd_print(stdout, "    then: ctlsign migrate resume --state %s   (it checks the "
-			  "trust store again)\n", r->dir);
+	if (type != NULL && strcmp(type, "confirm") != 0)
+		cmd_print(stdout, "    then: ctlsign migrate resume --state %s   (it looks "
+			  "again)\n", r->dir);
 	else
 		cmd_print(stdout, "    then: ctlsign migrate resume --state %s --confirm %ld\n",
 			  r->dir, n);
@@ -921,6 +1132,14 @@ static int do_run(struct run *r, const json_t *step)
 	int rc;
 
 	ctl_err_init(&err);
+	if (jstr(step, "output_tree") != NULL) {
+		char *d = expand(r->dir, jstr(step, "output_tree"));
+		int ok = d != NULL && clear_tree(&err, d);
+
+		free(d);
+		if (!ok)
+			return err.code != CTL_OK ? cmd_fail(&err) : 6;
+	}
 	/* A directory a step fills must start empty: a repeat starts it afresh. */
 	if (outdir != NULL) {
 		char *d = expand(r->dir, outdir);
@@ -1025,7 +1244,7 @@ static int run_steps(struct run *r, unsigned long confirm)
 			rc = ctl_err_set(&err, CTL_E_FORMAT, "%s/plan.json: step %zu: unknown kind",
 					 r->dir, next), cmd_fail(&err);
 		if (rc != 0) {
-			if (rc != MIG_EXIT_PERSON)
+			if (rc != MIG_EXIT_PERSON && rc != MIG_EXIT_CHANGED)
 				cmd_print(stderr, "ctlsign: migrate: step %zu (%s) stopped with exit "
 					  "status %d; fix the cause, then: ctlsign migrate resume "
 					  "--state %s\n", next, jstr(step, "title"), rc, r->dir);
@@ -1054,7 +1273,7 @@ static void print_step(const char *dir, const json_t *step, size_t total, const 
 	if (json_object_get(step, "argv") != NULL)
 		print_command(dir, json_object_get(step, "argv"));
 	json_array_foreach(json_object_get(step, "text"), i, v) {
-		char *line = expand(dir, json_string_value(v));
+		char *line = expand_text(dir, json_string_value(v));
 
 		cmd_print(stdout, "      %s\n", line ? line : "");
 		free(line);
@@ -1078,6 +1297,8 @@ void mig_plan_print(const json_t *plan, const json_t *state, const char *dir)
 }
 
 /* ---- --dry-run: the plan, and what check would say of its files ---- */
+
+static int copy_inputs(struct ctl_err *err, const json_t *plan, const char *dir);
 
 /* rm_preview removes the preview directory (two levels: files/N/). */
 static void rm_preview(const char *path, int depth)
@@ -1171,7 +1392,7 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 	struct ctl_trust_store *store = NULL;
 	struct ctl_trust_input in = { 0 };
 	struct ctl_err err;
-	char *store_dir = NULL;
+	char *store_dir = NULL, *ctl_path = NULL, *itl_path = NULL;
 	int rc = 0;
 
 	ctl_err_init(&err);
@@ -1179,8 +1400,10 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 		rc = 6;
 		goto done;
 	}
-	if ((jstr(step, "ctl") && !ctl_trust_load_held(&ctl, &err, jstr(step, "ctl"), KIND_CTL)) ||
-	    (jstr(step, "itl") && !ctl_trust_load_held(&itl, &err, jstr(step, "itl"), KIND_ITL))) {
+	ctl_path = expand(pdir, jstr(step, "ctl"));
+	itl_path = expand(pdir, jstr(step, "itl"));
+	if ((ctl_path && !ctl_trust_load_held(&ctl, &err, ctl_path, KIND_CTL)) ||
+	    (itl_path && !ctl_trust_load_held(&itl, &err, itl_path, KIND_ITL))) {
 		rc = cmd_fail(&err);
 		goto done;
 	}
@@ -1210,9 +1433,8 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 			goto done;
 		}
 	}
-	in = (struct ctl_trust_input){ jstr(step, "ctl") ? &ctl : NULL,
-				       jstr(step, "itl") ? &itl : NULL, jstr(step, "ctl"),
-				       jstr(step, "itl"), store, store_dir, NULL, 0, fp, names,
+	in = (struct ctl_trust_input){ ctl_path ? &ctl : NULL, itl_path ? &itl : NULL,
+				       ctl_path, itl_path, store, store_dir, NULL, 0, fp, names,
 				       n, 0 };
 	if (!ctl_trust_plan(st, &err, &in)) {
 		rc = cmd_fail(&err);
@@ -1237,6 +1459,8 @@ done:
 	ctl_file_cleanup(&itl);
 	ctl_trust_store_free(store);
 	free(store_dir);
+	free(ctl_path);
+	free(itl_path);
 	free(fs);
 	free(fp);
 	free(names);
@@ -1250,7 +1474,7 @@ int mig_dry_run(const json_t *plan, const char *dir)
 	size_t i, total = json_array_size(steps);
 	char pdir[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
-	int broken = 0;
+	int broken = 0, worst = 0, rc;
 	json_t *v;
 
 	/* Previews live in a private directory of their own, removed at the end. */
@@ -1265,35 +1489,124 @@ int mig_dry_run(const json_t *plan, const char *dir)
 	}
 	{
 		char files[PATH_MAX + 8];
+		struct ctl_err err;
 
+		ctl_err_init(&err);
 		snprintf(files, sizeof(files), "%s/files", pdir);
-		(void)mkdir(files, 0700);
+		if (mkdir(files, 0700) != 0 || !copy_inputs(&err, plan, pdir)) {
+			rm_preview(pdir, 0);
+			return err.code != CTL_OK ? cmd_fail(&err) : 3;
+		}
 	}
 	cmd_print(stdout, "plan %s: %zu steps (%s)\n", jstr(plan, "plan"), total,
 		  jstr(plan, "config") ? jstr(plan, "config") : "local TFTP roots");
 	json_array_foreach(json_object_get(plan, "notes"), i, v)
 		cmd_print(stdout, "  note: %s\n", json_string_value(v));
+	/* The world as the run will find it first (read only). */
+	{
+		struct run r = { .dir = pdir, .plan = (json_t *)plan, .lock_fd = -1 };
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		r.state = json_pack("{s:i, s:{}}", "next", 1, "served");
+		if (r.state != NULL && jstr(plan, "served_now") != NULL)
+			json_object_set_new(json_object_get(r.state, "served"), "expected",
+					    json_string(jstr(plan, "served_now")));
+		if (r.state == NULL || !world_ok(&err, &r)) {
+			rc = err.code != CTL_OK ? cmd_fail(&err) : 6;
+			broken = r.changed ? MIG_EXIT_CHANGED : rc;
+			cmd_print(stdout, "  (the run would stop here, before its first step)\n");
+		}
+		json_decref(r.state);
+	}
 	json_array_foreach(steps, i, st) {
 		const char *kind = jstr(st, "kind");
 
 		print_step(dir, st, total, " ");
 		if (broken)
 			continue;
-		if (strcmp(kind, "run") == 0 && predict_run(pdir, st) != 0) {
+		if (strcmp(kind, "run") == 0 && (rc = predict_run(pdir, st)) != 0) {
 			cmd_print(stdout, "      (this step would fail as above: the rest is not "
 				  "predicted)\n");
-			broken = 1;
+			broken = rc;
 		} else if (strcmp(kind, "check") == 0) {
-			int rc = predict_check(pdir, dir, st);
+			int c = predict_check(pdir, dir, st);
 
-			if (rc == 11 || rc == 12 || rc == 13)
+			if (c == 11 || c == 12 || c == 13) {
+				const json_t *allow = json_object_get(plan, "allow");
+
 				cmd_print(stdout, "      predicted: not published (exit %d) unless "
 					  "--allow-stranded names each class above that does not "
-					  "take it\n", rc);
+					  "take it%s\n", c, json_array_size(allow) > 0 ?
+					  " (the classes given with this plan are accepted)" : "");
+				if (json_array_size(allow) == 0 && c > worst)
+					worst = c;
+			} else if (c != 0 && c != 10) {
+				broken = c;
+			}
 		}
 	}
 	rm_preview(pdir, 0);
-	return 0;
+	/* The dry run's status is the run's first stop it can foresee. */
+	return broken ? broken : worst;
+}
+
+/*
+ * dir_unused: a new plan's directory holds nothing, but what a start
+ * that stopped before its first step left there (lock, files/ with
+ * inputs/ only, state.json without a plan).
+ */
+static int dir_unused(struct ctl_err *err, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ok = 1;
+
+	if (d == NULL)
+		return ctl_err_set(err, CTL_E_IO, "--state %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "lock") != 0 && strcmp(e->d_name, "files") != 0 &&
+		    strcmp(e->d_name, "state.json") != 0)
+			ok = 0;
+	closedir(d);
+	if (!ok)
+		return ctl_err_set(err, CTL_E_USAGE, "--state %s: not empty, and holds no plan: "
+				   "give a new or empty directory", dir);
+	return 1;
+}
+
+/*
+ * copy_inputs copies the plan's inputs (held files, certificates) into
+ * dir/files/inputs/, each checked against the SHA-256 it had when the
+ * plan was made.
+ */
+static int copy_inputs(struct ctl_err *err, const json_t *plan, const char *dir)
+{
+	const char *name;
+	json_t *v;
+	char d[PATH_MAX];
+
+	snprintf(d, sizeof(d), "%s/files/inputs", dir);
+	if (!clear_dir(err, d, 1))
+		return 0;
+	json_object_foreach(json_object_get(plan, "inputs"), name, v) {
+		const char *from = json_string_value(json_object_get(v, "from"));
+		char *to = expand(dir, name), sum[65];
+		uint8_t *data = NULL;
+		size_t len = 0;
+		int ok = to != NULL && ctl_read_file(err, from, CTL_MAX_FILE, &data, &len) &&
+			 ctl_write_atomic(err, to, data, len, 0600) && sha256_file(err, to, sum);
+
+		free(data);
+		free(to);
+		if (!ok)
+			return err->code != CTL_OK ? 0 : ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+		if (strcmp(sum, json_string_value(json_object_get(v, "sha256"))) != 0)
+			return ctl_err_set(err, CTL_E_USAGE, "%s changed while the plan was made: "
+					   "make it again", from);
+	}
+	return 1;
 }
 
 int mig_start(json_t *plan, const char *dir)
@@ -1310,7 +1623,7 @@ int mig_start(json_t *plan, const char *dir)
 		json_decref(plan);
 		return cmd_fail(&err);
 	}
-	if (!open_dir(&err, &r, dir))
+	if (!open_dir(&err, &r, dir, 1))
 		goto fail;
 	snprintf(files, sizeof(files), "%s/plan.json", r.dir);
 	if (access(files, F_OK) == 0) {
@@ -1318,11 +1631,16 @@ int mig_start(json_t *plan, const char *dir)
 			    "`ctlsign migrate resume --state %s`, or give a new directory", dir, dir);
 		goto fail;
 	}
+	/* Empty, but for what an earlier start that stopped left: the lock, files/inputs/. */
+	if (!dir_unused(&err, r.dir))
+		goto fail;
 	snprintf(files, sizeof(files), "%s/files", r.dir);
 	if (mkdir(files, 0700) != 0 && errno != EEXIST) {
 		ctl_err_set(&err, CTL_E_IO, "%s: %s", files, strerror(errno));
 		goto fail;
 	}
+	if (!copy_inputs(&err, plan, r.dir))
+		goto fail;
 	r.plan = plan;
 	plan = NULL;
 	r.state = json_pack("{s:i, s:i, s:{}, s:{}, s:O}", "format_version", MIG_FORMAT_VERSION,
@@ -1345,7 +1663,8 @@ int mig_start(json_t *plan, const char *dir)
 			return r.changed ? MIG_EXIT_CHANGED : rc;
 		}
 	}
-	if (!save_json(&err, r.dir, "plan.json", r.plan) || !save_state(&err, &r))
+	/* The state first: a directory with a plan always has its state. */
+	if (!save_state(&err, &r) || !save_json(&err, r.dir, "plan.json", r.plan))
 		goto fail;
 	cmd_print(stdout, "migrate %s: the plan is in %s\n", jstr(r.plan, "plan"), r.dir);
 	rc = run_steps(&r, 0);
@@ -1365,13 +1684,40 @@ int mig_resume(const char *dir, unsigned long confirm, const char *const *allow,
 	int rc;
 
 	ctl_err_init(&err);
-	if (!open_dir(&err, &r, dir) ||
-	    (r.plan = load_json(&err, r.dir, "plan.json")) == NULL ||
-	    (r.state = load_json(&err, r.dir, "state.json")) == NULL)
+	if (!open_dir(&err, &r, dir, 1) || !load_run(&err, &r))
 		goto fail;
-	for (size_t i = 0; i < nallow; i++)
-		if (!allowed(&r, allow[i]))
-			json_array_append_new(json_object_get(r.state, "allow"), json_string(allow[i]));
+	{
+		json_int_t next = json_integer_value(json_object_get(r.state, "next"));
+		const json_t *st = json_array_get(json_object_get(r.plan, "steps"), (size_t)next - 1);
+		char key[24];
+
+		if (nallow > 0 && strcmp(jstr(st, "kind") ? jstr(st, "kind") : "", "check") != 0) {
+			ctl_err_set(&err, CTL_E_USAGE, "--allow-stranded is for the check the plan "
+				    "stopped at; step %lld is not a check", (long long)next);
+			goto fail;
+		}
+		if (confirm != 0 && confirm != (unsigned long)next) {
+			ctl_err_set(&err, CTL_E_USAGE, "--confirm %lu: the plan waits at step %lld, "
+				    "not %lu (`ctlsign migrate status --state %s`)", confirm,
+				    (long long)next, confirm, dir);
+			goto fail;
+		}
+		snprintf(key, sizeof(key), "%lld", (long long)next);
+		for (size_t i = 0; i < nallow; i++) {
+			json_t *at = json_object_get(r.state, "allow_at"), *list;
+
+			if (at == NULL) {
+				at = json_object();
+				json_object_set_new(r.state, "allow_at", at);
+			}
+			if ((list = json_object_get(at, key)) == NULL) {
+				list = json_array();
+				json_object_set_new(at, key, list);
+			}
+			if (!allowed(&r, allow[i], (long)next))
+				json_array_append_new(list, json_string(allow[i]));
+		}
+	}
 	/* The world first: the inputs, the files built, what the nodes serve. */
 	if (!inputs_ok(&err, &r) || !world_ok(&err, &r)) {
 		/* Not a failure of ours to retry: something changed under the plan. */
@@ -1394,28 +1740,34 @@ int mig_status(const char *dir)
 	struct run r = { 0 };
 	struct ctl_err err;
 	json_t *served = json_object(), *v;
-	const char *name, *expected;
+	const char *name, *expected, *publishing;
 	int valid, rc = 0;
 
 	ctl_err_init(&err);
-	if (!open_dir(&err, &r, dir) ||
-	    (r.plan = load_json(&err, r.dir, "plan.json")) == NULL ||
-	    (r.state = load_json(&err, r.dir, "state.json")) == NULL) {
+	/* Read only, unlocked: it may look while a run goes on. */
+	if (!open_dir(&err, &r, dir, 0) || !load_run(&err, &r)) {
 		json_decref(served);
 		close_run(&r);
 		return cmd_fail(&err);
 	}
 	mig_plan_print(r.plan, r.state, r.dir);
 	expected = jstr(json_object_get(r.state, "served"), "expected");
+	publishing = jstr(json_object_get(r.state, "served"), "publishing");
 	if (!observe(&err, &r, served, NULL, NULL, &valid)) {
 		rc = cmd_fail(&err);
 	} else {
 		cmd_print(stdout, "served now (CTLFile.tlv, SHA-256):\n");
-		json_object_foreach(served, name, v)
-			cmd_print(stdout, "  %s: %s%s\n", name, json_string_value(v),
-				  expected == NULL ? "" :
-				  strcmp(expected, json_string_value(v)) == 0 ? " (as the plan expects)" :
-				  " (NOT what the plan expects)");
+		json_object_foreach(served, name, v) {
+			const char *got = json_string_value(v);
+
+			cmd_print(stdout, "  %s: %s%s\n", name, got,
+				  expected != NULL && strcmp(expected, got) == 0 ?
+				  " (as the plan expects)" :
+				  publishing != NULL && (strcmp(publishing, got) == 0 ||
+							 strcmp(publishing, "*") == 0) ?
+				  " (being published: the step that publishes it is not finished)" :
+				  expected == NULL ? "" : " (NOT what the plan expects)");
+		}
 	}
 	json_decref(served);
 	close_run(&r);

@@ -46,6 +46,7 @@ struct mig_request {
 	const char *allow[3];        /* --allow-stranded CLASS */
 	size_t nallow;
 	unsigned long timestamp;     /* 0: now */
+	const char *cert;            /* regenerate: callmanager, tvs or itlrecovery */
 };
 
 /*
@@ -65,6 +66,18 @@ void mig_plan_print(const json_t *plan, const json_t *state, const char *dir);
  * directory, removed before it returns; nothing else is written.
  */
 int mig_dry_run(const json_t *plan, const char *dir);
+
+/* mig_state_path: is s "@/files/..." without ".", ".." or empty components? */
+int mig_state_path(const char *s);
+/*
+ * mig_plan_valid / mig_state_valid check every member the runner reads
+ * (migrate_valid.c); err names the file (path) and the member.
+ */
+int mig_plan_valid(struct ctl_err *err, const json_t *plan, const char *path);
+int mig_state_valid(struct ctl_err *err, const json_t *state, const json_t *plan,
+		    const char *path);
+/* mig_self_open opens the running executable once, for the steps (fexecve). */
+int mig_self_open(struct ctl_err *err);
 
 /*
  * mig_start writes a new plan into dir (which must be missing or

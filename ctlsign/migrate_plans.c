@@ -6,12 +6,14 @@
  * maps every step to its seed section; the citations below are the
  * same (shared/seeds/002, "002:L123" = its line 123).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/x509.h>
@@ -71,11 +73,32 @@ static int next_n(const struct pb *p)
 	return (int)json_array_size(p->steps) + 1;
 }
 
-/* abs_input: path made absolute; with hash, recorded as an input checked on resume. */
-static const char *abs_input(struct pb *p, const char *path, int hash)
+/* keep: a string the plan holds until it is made (its "paths" list). */
+static const char *keep(struct pb *p, const char *str)
 {
-	char buf[PATH_MAX];
-	json_t *keep;
+	json_t *v = json_string(str);
+
+	json_array_append_new(json_object_get(p->plan, "paths"), v);
+	return json_string_value(v);
+}
+
+/*
+ * abs_input: path made absolute. With copy, the file is an input the
+ * plan is checked against (a held CTL or ITL, a certificate): it is
+ * copied into the state directory when the plan starts (files/inputs/),
+ * so that publishing over the original, or editing it, changes nothing
+ * the plan relies on; its SHA-256 now is recorded and the copy must
+ * match it. Returns the name steps use ("@/files/inputs/N-NAME" for a
+ * copy), or NULL with the plan failed.
+ */
+static const char *abs_input(struct pb *p, const char *path, int copy)
+{
+	char buf[PATH_MAX], name[PATH_MAX + 64], hex[65];
+	uint8_t *data = NULL, md[32];
+	size_t len = 0;
+	unsigned int mdlen = 0;
+	const char *base;
+	char *q;
 
 	if (path == NULL)
 		return NULL;
@@ -84,26 +107,36 @@ static const char *abs_input(struct pb *p, const char *path, int hash)
 		p->failed = 1;
 		return NULL;
 	}
-	if (hash) {
-		uint8_t *data = NULL, md[32];
-		size_t len = 0;
-		unsigned int mdlen = 0;
-		char hex[65];
-
-		if (!ctl_read_file(p->err, buf, CTL_MAX_FILE, &data, &len) ||
-		    !EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL)) {
-			free(data);
-			p->failed = 1;
-			return NULL;
-		}
+	if (!copy)
+		return keep(p, buf);
+	if (!ctl_read_file(p->err, buf, CTL_MAX_FILE, &data, &len) ||
+	    !EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL)) {
 		free(data);
-		ctl_hex(hex, md, 32, 0, 0);
-		json_object_set_new(p->inputs, buf, json_string(hex));
+		p->failed = 1;
+		return NULL;
 	}
-	/* Kept alive by the plan: a list of every absolute path it uses. */
-	keep = json_string(buf);
-	json_array_append_new(json_object_get(p->plan, "paths"), keep);
-	return json_string_value(keep);
+	free(data);
+	ctl_hex(hex, md, 32, 0, 0);
+	base = strrchr(buf, '/') + 1;
+	snprintf(name, sizeof(name), "@/files/inputs/%zu-%.100s",
+		 json_object_size(p->inputs) + 1, base);
+	for (q = name + strlen("@/files/inputs/"); *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '_'))
+			*q = '_';
+	json_object_set_new(p->inputs, name, json_pack("{s:s, s:s}", "from", buf, "sha256", hex));
+	return keep(p, name);
+}
+
+/* src: where an input named by abs_input comes from, to read it now. */
+static const char *src(struct pb *p, const char *name)
+{
+	const char *from;
+
+	if (name == NULL || strncmp(name, "@/", 2) != 0)
+		return name;
+	from = json_string_value(json_object_get(json_object_get(p->inputs, name), "from"));
+	return from != NULL ? from : name;
 }
 
 static int need(struct pb *p, const char *value, const char *option, const char *why)
@@ -400,6 +433,25 @@ static void plan_mixed(struct pb *p)
 	}
 }
 
+/* held_has_sast: does the CTL at path name the certificate at cert as a SAST? */
+static int held_has_sast(struct pb *p, const char *path, const char *cert)
+{
+	struct ctl_file f = { 0 };
+	unsigned char *der = NULL;
+	X509 *x = ctl_load_cert(p->err, cert);
+	int len = x != NULL ? i2d_X509(x, &der) : 0, has = 0;
+
+	if (len > 0 && ctl_parse_path(&f, p->err, path, PARSE_RECORDS))
+		for (size_t i = 0; i < f.nrecs; i++)
+			has |= f.recs[i].role == ROLE_SAST && f.recs[i].cert.present &&
+			       f.recs[i].cert.n == (size_t)len &&
+			       memcmp(f.recs[i].cert.p, der, (size_t)len) == 0;
+	OPENSSL_free(der);
+	X509_free(x);
+	ctl_file_cleanup(&f);
+	return has;
+}
+
 /* signer-change: two publications (docs/migrations.md "Changing the signer"). */
 static void plan_signer(struct pb *p)
 {
@@ -422,8 +474,25 @@ static void plan_signer(struct pb *p)
 	nkey = abs_input(p, rq->new_key, 0);
 	ncert = abs_input(p, rq->new_cert, 1);
 	fs = rq->from_signer ? abs_input(p, rq->from_signer, 1) : cert;
-	if (p->failed || !held_ctl(p, ctl, fs, &signer_rec))
+	if (p->failed || !held_ctl(p, src(p, ctl), src(p, fs), &signer_rec))
 		return;
+	/* Phones holding a CTL that already names the new signer need one publication. */
+	if (held_has_sast(p, src(p, ctl), src(p, ncert))) {
+		json_t *a = args("build", "-o", "@/files/1/CTLFile.tlv", "--from", ctl,
+				 "--from-signer", fs, "--sign-key", nkey, "--sign-cert", ncert, NULL);
+		const char *f1[1] = { "@/files/1/CTLFile.tlv" };
+
+		json_array_append_new(json_object_get(p->plan, "notes"), json_string(
+			"the CTL the phones hold already names the new signer as a SAST: one "
+			"publication, signed by the new signer"));
+		ts_opt(p, a, 1);
+		build_step(p, "the records the phones hold, signed by the new signer",
+			   "docs/migrations.md \"Changing the signer\", step 2", f1[0], a);
+		check_step(p, ctl, itl, store, "judge it for the phones", f1, 1);
+		publish_step(p, f1[0], NULL);
+		phones_step(p, f1[0], NULL);
+		return;
+	}
 	{
 		json_t *a = args("build", "-o", "@/files/1/CTLFile.tlv", "--from", ctl,
 				 "--from-signer", fs, "--sast", ncert, "--sign-key", key,
@@ -524,7 +593,7 @@ static void plan_etoken(struct pb *p)
 		key = abs_input(p, rq->sign_key, 0);
 		cert = abs_input(p, rq->sign_cert, 1);
 	}
-	if (p->failed || !held_ctl(p, ctl, fs, &signer_rec))
+	if (p->failed || !held_ctl(p, src(p, ctl), src(p, fs), &signer_rec))
 		return;
 	snprintf(rec, sizeof(rec), "%d", signer_rec);
 
@@ -648,9 +717,9 @@ static void plan_tokenless(struct pb *p)
 		return;
 	/* The held CTL's signer: --from-signer, else the token in hand. */
 	if (fs != NULL) {
-		X509 *want = ctl_load_cert(p->err, fs);
+		X509 *want = ctl_load_cert(p->err, src(p, fs));
 
-		if (want == NULL || !held_ctl_x(p, ctl, want, "--from-signer", &signer_rec,
+		if (want == NULL || !held_ctl_x(p, src(p, ctl), want, "--from-signer", &signer_rec,
 						erecs, &nerecs)) {
 			p->failed = 1;
 			X509_free(want);
@@ -658,7 +727,7 @@ static void plan_tokenless(struct pb *p)
 			return;
 		}
 		X509_free(want);
-	} else if (!held_ctl_x(p, ctl, tok, "the --sign-token token", &signer_rec, erecs,
+	} else if (!held_ctl_x(p, src(p, ctl), tok, "the --sign-token token", &signer_rec, erecs,
 			       &nerecs)) {
 		X509_free(tok);
 		return;
@@ -792,10 +861,108 @@ static void plan_nonsecure(struct pb *p)
 	json_object_set_new(s, "verify", json_pack("{s:s}", "type", "confirm"));
 }
 
+/*
+ * regenerate: shared/seeds/002 "토큰리스 CTL 솔루션의 인증서 재생성"
+ * (CallManager under a tokenless CTL) and seed 001 "인증서 재생성/클러스터
+ * 재구축/인증서 만료" (the ITL side, and the CallManager + TVS trap).
+ */
+static void plan_regenerate(struct pb *p)
+{
+	const struct mig_request *rq = p->rq;
+	static const char *const pem[] = { "CallManager.pem", "TVS.pem", "ITLRecovery.pem" };
+	static const char *const label[] = { "CallManager", "TVS", "ITLRecovery" };
+	int which = -1;
+	char title[200], text[400];
+	json_t *s;
+
+	need(p, rq->config, "-c CONFIG", "the certificate is regenerated on CUCM");
+	if (rq->cert == NULL) {
+		need(p, NULL, "--cert callmanager, tvs or itlrecovery", "the certificate regenerated");
+		return;
+	}
+	if (strchr(rq->cert, ',') != NULL) {
+		p->failed = 1;
+		ctl_err_set(p->err, CTL_E_USAGE, "migrate regenerate: one certificate at a time, "
+			    "not '%s': regenerating CallManager.pem and TVS.pem together leaves "
+			    "phones that hold only an ITL unable to take the new ITL until it is "
+			    "deleted on every phone by hand (seed 001, \"인증서 재생성\", step 2 note "
+			    "and key points); regenerate one, let the phones take the new files, "
+			    "then run this plan again for the other", rq->cert);
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcasecmp(rq->cert, label[i]) == 0)
+			which = i;
+	if (which < 0) {
+		p->failed = 1;
+		ctl_err_set(p->err, CTL_E_USAGE, "migrate regenerate: --cert takes callmanager, "
+			    "tvs or itlrecovery, not '%s'", rq->cert);
+		return;
+	}
+	if (p->failed)
+		return;
+	if (rq->ctl != NULL)
+		(void)abs_input(p, rq->ctl, 1);
+	s = step(p, "observe", "ctlsign", "every node serves the same CTL (the one the phones hold)",
+		 NULL);
+	s = step(p, "run", "ctlsign", "the certificates as they are now, from every node",
+		 NULL);
+	json_object_set_new(s, "argv", args("cluster", "fetch-certs", "-c", rq->config, "--out",
+					    "@/files/certs-before", NULL));
+	json_object_set_new(s, "output_tree", json_string("@/files/certs-before"));
+	snprintf(title, sizeof(title), "regenerate %s on the publisher", pem[which]);
+	s = step(p, "manual", "person", title, which == 0 ?
+		 "seed 002, \"토큰리스 CTL 솔루션의 인증서 재생성\", steps 1-2 (the Regenerate "
+		 "button; menu from seed 001)" :
+		 which == 1 ? "seed 001, \"인증서 재생성/클러스터 재구축/인증서 만료\"" :
+		 "not in the seeds (ITLRecovery signs the tokenless CTL from CUCM 12: FORMAT.md)");
+	snprintf(text, sizeof(text), "Cisco Unified OS Administration > Security > Certificate "
+		 "Management > Find > %s > Regenerate (one certificate only: not %s at the same "
+		 "time).", pem[which], which == 1 ? "CallManager.pem" : "TVS.pem");
+	json_object_set_new(s, "text", args(text, "ctlsign sees it done when the node's "
+		"certificate is another than at step 2 (`cluster fetch-certs`).", NULL));
+	json_object_set_new(s, "verify", json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ssssss]}",
+		"type", "cert-changed", "cert", pem[which],
+		"same", which == 1 ? "CallManager.pem" : "TVS.pem",
+		"before", "@/files/certs-before", "after", "@/files/certs-after",
+		"fetch", "cluster", "fetch-certs", "-c", rq->config, "--out",
+		"@/files/certs-after"));
+	if (which != 1) {
+		s = step(p, "run", "ctlsign", "`utils ctl update CTLFile`: the tokenless CTL signed "
+			 "by the new certificate, on every node", "seed 002, same section, step 3");
+		json_object_set_new(s, "argv", args("cluster", "update-ctl", "-c", rq->config, NULL));
+		json_object_set_new(s, "writes_ctl", json_true());
+	}
+	s = step(p, "run", "ctlsign", "restart TFTP and Cisco CallManager on every node",
+		 "seed 002, same section, step 6");
+	json_object_set_new(s, "argv", args("cluster", "restart", "-c", rq->config, NULL));
+	if (which == 1) {
+		s = step(p, "manual", "person", "restart the Cisco Trust Verification Service on "
+			 "every node", "seed 001, key points: \"restart TVS and TFTP and reset the "
+			 "phones\"");
+		json_object_set_new(s, "text", args(
+			"Cisco Unified Serviceability > Tools > Control Center - Network Services: "
+			"Cisco Trust Verification Service > Restart, on every node that runs it.",
+			NULL));
+		json_object_set_new(s, "verify", json_pack("{s:s}", "type", "confirm"));
+	}
+	s = step(p, "observe", "ctlsign", "every node serves the same CTL, which verifies",
+		 "seed 002, same section, step 5 (`show ctl`)");
+	phones_step(p, "the file every node serves", which == 0 ?
+		    "seed 002, same section, steps 7-8: phones ask TVS about the new signer" :
+		    "seed 001, key points: reset the phones so they take the new ITL");
+	json_array_append_new(json_object_get(p->plan, "notes"), json_string(
+		"phones without Security By Default cannot ask TVS: after a new CallManager "
+		"certificate signs the CTL they reject it until it is deleted on each by hand "
+		"(seed 002, \"요구 사항\"); `ctlsign check` with the old and new files says "
+		"which phones take them"));
+}
+
 static const struct {
 	const char *name;
 	void (*make)(struct pb *p);
 } plans[] = {
+	{ "regenerate", plan_regenerate },
 	{ "mixed-mode", plan_mixed },
 	{ "signer-change", plan_signer },
 	{ "to-etoken", plan_etoken },
@@ -813,8 +980,19 @@ json_t *mig_plan_make(struct ctl_err *err, const struct mig_request *rq)
 			break;
 	if (i == sizeof(plans) / sizeof(plans[0])) {
 		ctl_err_set(err, CTL_E_USAGE, "migrate: unknown plan '%s' (mixed-mode, "
-			    "signer-change, to-etoken, to-tokenless, non-secure)", rq->plan);
+			    "signer-change, to-etoken, to-tokenless, non-secure, regenerate)", rq->plan);
 		return NULL;
+	}
+	/* A PIN never reaches a plan, a command line or a screen. */
+	for (size_t k = 0; k <= rq->nsast_tokens; k++) {
+		const char *u = k == 0 ? rq->sign_token : rq->sast_tokens[k - 1];
+
+		if (u != NULL && strcasestr(u, "pin-value") != NULL) {
+			ctl_err_set(err, CTL_E_USAGE, "migrate: a token URI with pin-value= would put "
+				    "the PIN in the plan and on command lines; use "
+				    "pin-source=FILE, CTLSIGN_PIN, or type it when asked");
+			return NULL;
+		}
 	}
 	if ((rq->config == NULL) == (rq->nroots == 0)) {
 		ctl_err_set(err, CTL_E_USAGE, "migrate %s: give either -c CONFIG (a cluster) or "
@@ -857,9 +1035,14 @@ json_t *mig_plan_make(struct ctl_err *err, const struct mig_request *rq)
 	/* What the nodes serve now: the held CTL, unless the plan said (mixed-mode). */
 	if (json_object_get(p.plan, "served_now") == NULL && rq->ctl != NULL) {
 		char buf[PATH_MAX];
+		const char *key;
+		json_t *v;
 
 		if (realpath(rq->ctl, buf) != NULL)
-			json_object_set(p.plan, "served_now", json_object_get(p.inputs, buf));
+			json_object_foreach(p.inputs, key, v)
+				if (strcmp(json_string_value(json_object_get(v, "from")), buf) == 0)
+					json_object_set(p.plan, "served_now",
+							json_object_get(v, "sha256"));
 	}
 	json_object_del(p.plan, "paths");
 	json_decref(p.steps);

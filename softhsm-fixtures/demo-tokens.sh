@@ -5,7 +5,9 @@
 # it lists the real tokens and exports their certificates, no PIN asked).
 #   usage: softhsm-fixtures/demo-tokens.sh CTLSIGN OUTDIR
 # List the tokens, export their certificates for Phone-SAST-trust, build a
-# CTL naming both tokens signed by the first, show and verify it.
+# CTL naming both tokens signed by the first, show and verify it; then the
+# same migration as a plan: `ctlsign migrate to-etoken --dry-run`, and the
+# plan carried out on a local TFTP root (tests/migrate/demo.sh runs this).
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 CTLSIGN OUTDIR" >&2; exit 2; }
 bin=$1
@@ -46,3 +48,34 @@ run "$bin" build -o CTLFile-etoken.tlv \
 	--ccm-tftp "$fx/cluster/sub1.pem,dns=cucm-sub1,ip=10.48.47.156"
 run "$bin" show CTLFile-etoken.tlv
 run "$bin" verify CTLFile-etoken.tlv
+
+# The same migration as a plan (ctlsign migrate, docs/migrations.md), on a
+# local TFTP root that serves the tokenless CTL today: the plan first
+# (--dry-run: the steps, who does each, check's predicted verdicts), then
+# carried out, with a bridge CTL first since the CallManager key is here.
+# The person's steps (the phones) are confirmed with --confirm.
+rm -rf "$out/migrate" "$out/tftp"
+mkdir -p "$out/tftp"
+install -m 600 "$fx/cluster/pub.key" "$out/pub.key"
+"$bin" build -q -o "$out/tftp/CTLFile.tlv" --sign-key "$out/pub.key" \
+	--sign-cert "$fx/cluster/pub.pem" \
+	--ccm-tftp "$fx/cluster/pub.pem,dns=cucm-pub,ip=10.48.47.155" \
+	--capf "$fx/cluster/capf.pem,dns=cucm-pub,ip=10.48.47.155" \
+	--ccm-tftp "$fx/cluster/sub1.pem,dns=cucm-sub1,ip=10.48.47.156"
+cp "$out/tftp/CTLFile.tlv" "$out/CTLFile-tokenless.tlv"
+set -- to-etoken --tftp-root tftp --state migrate --ctl CTLFile-tokenless.tlv \
+	--sign-key pub.key --sign-cert "$fx/cluster/pub.pem" \
+	--sign-token "pkcs11:token=SAST-ADN0054f509?pin-source=$fx/pin" \
+	--sast-token 'pkcs11:token=SAST-ADN008580ef'
+run "$bin" migrate "$@" --dry-run
+rc=0
+run "$bin" migrate "$@" || rc=$?
+while [ "$rc" -eq 20 ]; do
+	# The person's step: here, "every phone holds the new CTL".
+	next=$(sed -n 's/^ *"next": \([0-9][0-9]*\),*$/\1/p' migrate/state.json)
+	rc=0
+	run "$bin" migrate resume --state migrate --confirm "$next" || rc=$?
+done
+[ "$rc" -eq 0 ] || exit "$rc"
+run "$bin" migrate status --state migrate
+run "$bin" show tftp/CTLFile.tlv

@@ -19,3 +19,8 @@ add_test(NAME migrate_etoken
 set_tests_properties(migrate_etoken PROPERTIES LABELS "migrate;p11" TIMEOUT 400
   SKIP_RETURN_CODE 77
   ENVIRONMENT "CTLSIGN_FIXTURES=${CMAKE_SOURCE_DIR}/softhsm-fixtures/make-tokens.sh")
+add_test(NAME migrate_demo
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/migrate/demo.sh
+          $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
+set_tests_properties(migrate_demo PROPERTIES LABELS "migrate;p11" TIMEOUT 300
+  SKIP_RETURN_CODE 77)
