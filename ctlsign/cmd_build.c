@@ -55,6 +55,7 @@ static const char build_usage[] =
 	"                     warning about who takes the new file (as `check` says it)\n"
 	"  --held-ctl CTL     with --from OLD (an ITL): the CTL the phones hold\n"
 	"  --trust-store DIR  with --from: the cluster's trust store (as for `check`)\n"
+	"  --tvs CERT         with --from: the certificate TVS presents (as for `check`; up to 8)\n"
 	"  --signer-version M.N  write the signer-version element (tag 28)\n"
 	"  -q, --quiet        print nothing on success\n"
 	"  -h, --help         this text\n";
@@ -65,6 +66,7 @@ enum {
 	OPT_SAST_TOKEN, OPT_MODULE, OPT_ALLOW_SINGLE, OPT_FINAL_TRY, OPT_ITL,
 	OPT_DIGEST, OPT_TIMESTAMP, OPT_FILENAME, OPT_FROM, OPT_REMOVE,
 	OPT_SIGNER_VERSION, OPT_FROM_SIGNER, OPT_HELD_ITL, OPT_HELD_CTL, OPT_TRUST_STORE,
+	OPT_TVS_CERT,
 };
 
 static const struct option build_opts[] = {
@@ -91,6 +93,7 @@ static const struct option build_opts[] = {
 	{ "held-itl", required_argument, NULL, OPT_HELD_ITL },
 	{ "held-ctl", required_argument, NULL, OPT_HELD_CTL },
 	{ "trust-store", required_argument, NULL, OPT_TRUST_STORE },
+	{ "tvs", required_argument, NULL, OPT_TVS_CERT },
 	{ "remove", required_argument, NULL, OPT_REMOVE },
 	{ "signer-version", required_argument, NULL, OPT_SIGNER_VERSION },
 	{ "output", required_argument, NULL, 'o' },
@@ -468,14 +471,15 @@ static void free_sast_records(struct tokens_sast_rec *r, size_t n)
 static void warn_trust(const struct ctl_file *old, const char *old_path,
 		       const struct ctl_file *neu, const char *new_path,
 		       const struct ctl_file *held, const char *held_path,
-		       const struct ctl_trust_store *store, const char *store_dir)
+		       const struct ctl_trust_store *store, const char *store_dir,
+		       X509 *const *tvs, size_t ntvs)
 {
 	const struct ctl_file *files[1] = { neu };
 	const char *names[1] = { new_path };
 	int itl = neu->kind == KIND_ITL;
 	struct ctl_trust_input in = {
 		itl ? held : old, itl ? old : held, itl ? held_path : old_path,
-		itl ? old_path : held_path, store, store_dir, NULL, 0, files, names, 1, 0 };
+		itl ? old_path : held_path, store, store_dir, tvs, ntvs, files, names, 1, 0 };
 	struct ctl_trust_step *st = calloc(1, sizeof(*st));
 	char line[CTL_REASON_MAX + 128];
 	struct ctl_err err;
@@ -559,7 +563,9 @@ int cmd_build(int argc, char **argv)
 				    .ver_major = 1, .ver_minor = 2 };
 	const char *out_path = NULL, *key = NULL, *certp = NULL, *sign_uri = NULL;
 	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
-	const char *from_signers[8], *held_path = NULL, *store_dir = NULL;
+	const char *from_signers[8], *held_path = NULL, *store_dir = NULL, *tvs_paths[8];
+	X509 *tvs[8] = { NULL };
+	size_t ntvs = 0;
 	int held_opt = 0;
 	struct ctl_file held = { 0 };
 	struct ctl_trust_store *store = NULL;
@@ -605,6 +611,13 @@ int cmd_build(int argc, char **argv)
 		case OPT_FROM: from = optarg; break;
 		case OPT_HELD_ITL: case OPT_HELD_CTL: held_opt = c; held_path = optarg; break;
 		case OPT_TRUST_STORE: store_dir = optarg; break;
+		case OPT_TVS_CERT:
+			if (ntvs == sizeof(tvs_paths) / sizeof(tvs_paths[0])) {
+				rc = cmd_usage_error("build", "at most %zu --tvs certificates", ntvs);
+				goto done;
+			}
+			tvs_paths[ntvs++] = optarg;
+			break;
 		case OPT_FROM_SIGNER:
 			if (nfrom_signers == sizeof(from_signers) / sizeof(from_signers[0])) {
 				rc = cmd_usage_error("build", "at most %zu --from-signer certificates",
@@ -652,8 +665,8 @@ int cmd_build(int argc, char **argv)
 		rc = cmd_usage_error("build", "--from-signer needs --from");
 		goto done;
 	}
-	if ((held_path != NULL || store_dir != NULL) && from == NULL) {
-		rc = cmd_usage_error("build", "--held-itl, --held-ctl and --trust-store need --from");
+	if ((held_path != NULL || store_dir != NULL || ntvs > 0) && from == NULL) {
+		rc = cmd_usage_error("build", "--held-itl, --held-ctl, --trust-store and --tvs need --from");
 		goto done;
 	}
 	if (held_path != NULL && (held_opt == OPT_HELD_ITL) != (o.kind == KIND_CTL)) {
@@ -694,6 +707,11 @@ int cmd_build(int argc, char **argv)
 		     !ctl_trust_load_held(&held, &err, held_path, o.kind == KIND_CTL ? KIND_ITL : KIND_CTL)) ||
 		    (store_dir != NULL && (store = cmd_load_trust_store(&err, store_dir)) == NULL))
 			goto fail;
+		for (size_t i = 0; i < ntvs; i++)
+			if ((tvs[i] = ctl_load_cert(&err, tvs_paths[i])) == NULL) {
+				ctl_err_prefix(&err, "--tvs");
+				goto fail;
+			}
 		/* A preview builds on previews, which are not signed. */
 		if (!preview.on && !ctl_verify(&old, &err, NULL, NULL, NULL)) {
 			ctl_err_prefix(&err, "--from %s: refusing to build on a file that does not verify", from);
@@ -754,7 +772,9 @@ int cmd_build(int argc, char **argv)
 	} else if (preview.on) {
 		X509 *pc = ctl_load_cert(&err, certp);
 
-		if (pc == NULL || (signer = ctl_signer_unsigned(pc, 0, certp)) == NULL) {
+		if (pc == NULL)
+			goto fail;
+		if ((signer = ctl_signer_unsigned(pc, 0, certp)) == NULL) {
 			ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
 			goto fail;
 		}
@@ -789,7 +809,7 @@ int cmd_build(int argc, char **argv)
 		goto fail;
 	if (from != NULL)
 		warn_trust(&old, from, &check, out_path, held_path ? &held : NULL, held_path,
-			   store, store_dir);
+			   store, store_dir, tvs, ntvs);
 	if (!quiet)
 		cmd_print(stdout, "%s: %zu bytes, %zu records, signed by record %d (%s)\n",
 		       out_path, check.len, check.nrecs, ctl_find_signer(&check) + 1,
@@ -805,6 +825,8 @@ done:
 	ctl_file_cleanup(&old);
 	ctl_file_cleanup(&held);
 	ctl_trust_store_free(store);
+	for (size_t i = 0; i < ntvs; i++)
+		X509_free(tvs[i]);
 	ctl_signer_free(signer);
 	for (size_t i = 0; i < ntcerts; i++)
 		X509_free(tcerts[i]);

@@ -871,25 +871,6 @@ static int run_sub(const char *sub, const struct cl_config *cfg,
 	return cmd_usage_error("cluster", "bad subcommand or arguments for '%s'", sub);
 }
 
-/* shell_word appends w to out quoted for a POSIX shell (as is when plain). */
-static void shell_word(FILE *out, const char *w)
-{
-	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789@%+=:,./_-";
-
-	if (w[0] != '\0' && w[strspn(w, plain)] == '\0') {
-		fputs(w, out);
-		return;
-	}
-	fputc('\'', out);
-	for (; *w; w++) {
-		if (*w == '\'')
-			fputs("'\\''", out);
-		else
-			fputc(*w, out);
-	}
-	fputc('\'', out);
-}
 
 /*
  * print_rerun: after an unknown host key, the user's own command with
@@ -919,7 +900,7 @@ static void print_rerun(int argc, char *const *words)
 	fputs("ctlsign", mem);
 	for (int i = 0; i < argc; i++) {
 		fputc(' ', mem);
-		shell_word(mem, words[i]);
+		cmd_shell_word(mem, words[i]);
 		if (i == 0 && dashdash)
 			fputs(" --accept-new", mem);
 	}

@@ -2,6 +2,7 @@
  * cmd_migrate.c - `ctlsign migrate`: options in, a plan (migrate_plans.c)
  * out, carried out by migrate.c.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ static const char migrate_usage[] =
 	"  --ctl FILE           the CTL the phones hold (and the nodes serve) now\n"
 	"  --itl FILE           the ITL they hold (phones with Security By Default)\n"
 	"  --trust-store DIR    the cluster's trust store, for the TVS verdicts\n"
+	"  --tvs-cert CERT      the certificate TVS presents (the nodes' TVS.pem), as\n"
+	"                       check's --tvs (repeatable; `--tvs` is a record here)\n"
 	"  --from-signer CERT   the certificate that signed --ctl (required for a signer move)\n"
 	"  --sign-key KEY       the current tokenless signer's key (CallManager)\n"
 	"  --sign-cert CERT     its certificate\n"
@@ -68,7 +71,7 @@ enum {
 	OPT_STATE = 256, OPT_ROOT, OPT_CTL, OPT_ITL, OPT_STORE, OPT_FROM_SIGNER,
 	OPT_SIGN_KEY, OPT_SIGN_CERT, OPT_NEW_KEY, OPT_NEW_CERT, OPT_SIGN_TOKEN,
 	OPT_SAST_TOKEN, OPT_MODULE, OPT_TS, OPT_ALLOW, OPT_CONFIRM, OPT_DRY, OPT_ROLE,
-	OPT_CERT,
+	OPT_CERT, OPT_TVS_CERT,
 };
 
 static const struct option opts[] = {
@@ -91,6 +94,7 @@ static const struct option opts[] = {
 	{ "confirm", required_argument, NULL, OPT_CONFIRM },
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "tvs-cert", required_argument, NULL, OPT_TVS_CERT },
 	{ "sast", required_argument, NULL, OPT_ROLE },
 	{ "ccm", required_argument, NULL, OPT_ROLE },
 	{ "ccm-tftp", required_argument, NULL, OPT_ROLE },
@@ -127,6 +131,14 @@ int cmd_migrate(int argc, char **argv)
 	struct ctl_err err;
 
 	ctl_err_init(&err);
+	/*
+	 * Standard input, output and error open, whatever the caller closed:
+	 * else the state's lock would take descriptor 1 and the run's output
+	 * would go into it.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return 6;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, &idx)) != -1) {
 		switch (c) {
@@ -148,6 +160,7 @@ int cmd_migrate(int argc, char **argv)
 		case OPT_CONFIRM: if ((rc = once(&confirm, optarg, "confirm"))) return rc; break;
 		case OPT_DRY: dry_run = 1; break;
 		case OPT_CERT: if ((rc = once(&rq.cert, optarg, "cert"))) return rc; break;
+		case OPT_TVS_CERT: ADD(rq.tvs, rq.ntvs, optarg, "--tvs-cert"); break;
 		case OPT_ALLOW:
 			if (strcmp(optarg, "sbd") != 0 && strcmp(optarg, "no-sbd") != 0 &&
 			    strcmp(optarg, "empty") != 0)
@@ -188,7 +201,7 @@ int cmd_migrate(int argc, char **argv)
 		if (rq.config || rq.nroots || rq.ctl || rq.itl || rq.trust_store ||
 		    rq.from_signer || rq.sign_key || rq.sign_cert || rq.new_key || rq.new_cert ||
 		    rq.sign_token || rq.nsast_tokens || rq.module || rq.nroles || ts || dry_run ||
-		    rq.cert)
+		    rq.cert || rq.ntvs)
 			return cmd_usage_error("migrate", "%s takes only --state, --confirm and "
 					       "--allow-stranded: the rest is in the plan", rq.plan);
 		if (strcmp(rq.plan, "status") == 0) {

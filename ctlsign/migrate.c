@@ -485,6 +485,9 @@ static int changed_certs(struct ctl_err *err, const char *before, const char *af
 			closedir(d);
 			return 0;
 		}
+		/* A node whose certificate was not read (now or before) tells nothing. */
+		if (strcmp(sa, "none") == 0 || strcmp(sb, "none") == 0)
+			continue;
 		if ((c = strcmp(sa, sb) != 0) != 0)
 			(*changed)++;
 		snprintf(b, sizeof(b), "%s/%s/%s", before, e->d_name, same);
@@ -493,7 +496,8 @@ static int changed_certs(struct ctl_err *err, const char *before, const char *af
 			closedir(d);
 			return 0;
 		}
-		if (c && strcmp(sa, sb) != 0 && (*both)++ == 0)
+		if (c && strcmp(sa, "none") != 0 && strcmp(sb, "none") != 0 &&
+		    strcmp(sa, sb) != 0 && (*both)++ == 0)
 			snprintf(node, node_len, "%s", e->d_name);
 	}
 	closedir(d);
@@ -550,7 +554,7 @@ static int count_missing(struct ctl_err *err, const char *dir,
  * that cannot be asked fails it.
  */
 static int observe(struct ctl_err *err, struct run *r, json_t *served, json_t *modes,
-		   json_t *md5s, int *all_valid)
+		   json_t *md5s, json_t *signers, int *all_valid)
 {
 	const json_t *roots = json_object_get(r->plan, "tftp_roots");
 	const char *conf = jstr(r->plan, "config");
@@ -619,6 +623,8 @@ static int observe(struct ctl_err *err, struct run *r, json_t *served, json_t *m
 				json_object_set(modes, name, json_object_get(v, "security_mode"));
 			if (md5s != NULL)
 				json_object_set(md5s, name, json_object_get(sv, "md5"));
+			if (signers != NULL && json_is_string(json_object_get(v, "signer")))
+				json_object_set(signers, name, json_object_get(v, "signer"));
 		}
 		json_decref(doc);
 	}
@@ -639,7 +645,7 @@ static int world_ok(struct ctl_err *err, struct run *r)
 
 	if (expected == NULL) /* nothing recorded yet (a CUCM CLI writes the first) */
 		return json_decref(served), 1;
-	if (!observe(err, r, served, NULL, NULL, &valid)) {
+	if (!observe(err, r, served, NULL, NULL, NULL, &valid)) {
 		json_decref(served);
 		return 0;
 	}
@@ -732,6 +738,21 @@ static int allowed(const struct run *r, const char *cls, long n)
 	return 0;
 }
 
+/* verdict_words: check's text for a verdict of its JSON (docs/json.md). */
+static const char *verdict_words(const char *v)
+{
+	static const char *const map[][2] = {
+		{ "direct", "TAKES it" }, { "first-file", "TAKES it (first file)" },
+		{ "tvs", "TAKES it through TVS" }, { "depends", "DEPENDS" },
+		{ "stranded", "STRANDED" }, { "not-used", "not affected" },
+	};
+
+	for (size_t i = 0; v != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(v, map[i][0]) == 0)
+			return map[i][1];
+	return "?";
+}
+
 /*
  * do_check runs `ctlsign check --json` of the step and refuses what
  * strands (or may strand) a class the user did not name; returns the
@@ -771,7 +792,7 @@ static int do_check(struct run *r, const json_t *step)
 			int takes = json_is_true(json_object_get(p, "takes"));
 			int nu = v != NULL && strcmp(v, "not-used") == 0;
 
-			cmd_print(stdout, "      %s: %s: %s\n", class_label[c], v ? v : "?",
+			cmd_print(stdout, "      %s: %s: %s\n", class_label[c], verdict_words(v),
 				  jstr(p, "reason") ? jstr(p, "reason") : "");
 			if (takes || nu)
 				continue;
@@ -799,6 +820,24 @@ static int do_check(struct run *r, const json_t *step)
 		worst = rc ? rc : 6;
 	}
 	json_decref(doc);
+	/* What was judged, byte for byte: a publication publishes only that. */
+	if (worst == 0) {
+		json_t *judged = json_object_get(r->state, "judged");
+
+		if (judged == NULL) {
+			judged = json_object();
+			json_object_set_new(r->state, "judged", judged);
+		}
+		json_array_foreach(json_object_get(step, "files"), i, st) {
+			char *f = expand(r->dir, json_string_value(st)), sum[65];
+			int ok = f != NULL && sha256_file(&err, f, sum) && strcmp(sum, "none") != 0;
+
+			free(f);
+			if (!ok)
+				return err.code != CTL_OK ? cmd_fail(&err) : 6;
+			json_object_set_new(judged, json_string_value(st), json_string(sum));
+		}
+	}
 	return worst;
 }
 
@@ -814,10 +853,18 @@ static int do_publish(struct run *r, const json_t *step)
 	ctl_err_init(&err);
 	if (file == NULL || !sha256_file(&err, file, sum))
 		goto fail;
-	/* Only a file a step of this plan built, as it built it (and check judged it). */
+	/* Only a file a step of this plan built, as it built it and check judged it. */
 	{
 		const char *built = jstr(json_object_get(r->state, "files"), jstr(step, "file"));
+		const char *judged = jstr(json_object_get(r->state, "judged"), jstr(step, "file"));
 
+		if (built != NULL && strcmp(built, sum) == 0 &&
+		    (judged == NULL || strcmp(judged, sum) != 0)) {
+			ctl_err_set(&err, CTL_E_USAGE, "%s: no check of this plan judged it: nothing "
+				    "published", file);
+			free(file);
+			return cmd_fail(&err);
+		}
 		if (built == NULL || strcmp(built, sum) != 0) {
 			ctl_err_set(&err, CTL_E_USAGE, "%s: not the file a step of this plan built "
 				    "(%s): nothing published", file, built == NULL ? "none recorded" :
@@ -938,19 +985,22 @@ static int do_observe(struct run *r, const json_t *step)
 {
 	struct ctl_err err;
 	json_t *served = json_object(), *modes = json_object(), *md5s = json_object(), *v;
+	json_t *signers = json_object();
 	const char *want = jstr(step, "mode"), *first = NULL, *name;
 	int valid = 1, rc = 0, seen_mode = 0;
 
 	ctl_err_init(&err);
-	if (!observe(&err, r, served, modes, md5s, &valid)) {
+	if (!observe(&err, r, served, modes, md5s, signers, &valid)) {
 		rc = cmd_fail(&err);
 		goto done;
 	}
 	json_object_foreach(served, name, v) {
 		const char *m = jstr(modes, name);
 
-		cmd_print(stdout, "    %s: CTLFile.tlv %s%s%s\n", name, json_string_value(v),
-			  m ? ", security mode " : "", m ? m : "");
+		cmd_print(stdout, "    %s: CTLFile.tlv %s%s%s%s%s\n", name, json_string_value(v),
+			  m ? ", security mode " : "", m ? m : "",
+			  jstr(signers, name) ? ", signed by " : "",
+			  jstr(signers, name) ? jstr(signers, name) : "");
 		if (want != NULL && m != NULL && strcmp(m, want) != 0) {
 			cmd_print(stderr, "ctlsign: migrate: %s is in %s mode, not %s\n", name, m, want);
 			rc = 5;
@@ -994,6 +1044,7 @@ done:
 	json_decref(served);
 	json_decref(modes);
 	json_decref(md5s);
+	json_decref(signers);
 	return rc;
 }
 
@@ -1088,6 +1139,12 @@ static int do_manual(struct run *r, const json_t *step, unsigned long confirm)
 				  changed, changed == 1 ? "" : "s");
 			return 0;
 		}
+		if (confirm == (unsigned long)n) {
+			cmd_print(stdout, "    done (you confirmed it: --confirm %ld; ctlsign did not "
+				  "see %s change, and could not check %s with it)\n", n,
+				  jstr(verify, "cert"), jstr(verify, "same"));
+			return 0;
+		}
 		cmd_print(stdout, "    not yet: %s is as it was on every node\n", jstr(verify, "cert"));
 	} else if (confirm == (unsigned long)n) {
 		cmd_print(stdout, "    done (you confirmed it: --confirm %ld)\n", n);
@@ -1109,6 +1166,24 @@ static int do_manual(struct run *r, const json_t *step, unsigned long confirm)
 	} else if (jstr(json_object_get(r->state, "served"), "expected_md5") != NULL)
 		cmd_print(stdout, "    the MD5 the phones must show: %s\n",
 			  jstr(json_object_get(r->state, "served"), "expected_md5"));
+	if (json_is_true(json_object_get(step, "evidence"))) {
+		/* What the phones can download now, node by node. */
+		json_t *served = json_object(), *sv;
+		const char *want = jstr(json_object_get(r->state, "served"), "expected"), *name;
+		int valid;
+
+		if (observe(&err, r, served, NULL, NULL, NULL, &valid)) {
+			cmd_print(stdout, "    served now:\n");
+			json_object_foreach(served, name, sv)
+				cmd_print(stdout, "      %s: %s\n", name,
+					  want != NULL && strcmp(want, json_string_value(sv)) == 0 ?
+					  "the new CTL" : json_string_value(sv));
+		} else {
+			cmd_print(stdout, "    (what the nodes serve cannot be seen now: %s)\n", err.msg);
+			ctl_err_init(&err);
+		}
+		json_decref(served);
+	}
 	cmd_print(stdout, "    what to do:\n");
 	json_array_foreach(json_object_get(step, "text"), i, v) {
 		char *line = expand_text(r->dir, json_string_value(v));
@@ -1160,16 +1235,6 @@ static int do_run(struct run *r, const json_t *step)
 		}
 		free(f);
 	}
-	/*
-	 * A command that makes the nodes serve another CTL (a CUCM CLI
-	 * writing it) leaves them unknown until the observe step after it.
-	 */
-	if (json_is_true(json_object_get(step, "writes_ctl"))) {
-		json_object_set_new(json_object_get(r->state, "served"), "publishing",
-				    json_string("*"));
-		if (!save_state(&err, r))
-			return cmd_fail(&err);
-	}
 	print_command(r->dir, json_object_get(step, "argv"));
 	rc = spawn(&err, r->dir, json_object_get(step, "argv"), NULL);
 	if (rc < 0)
@@ -1180,6 +1245,11 @@ static int do_run(struct run *r, const json_t *step)
 		char *f = expand(r->dir, output), sum[65];
 
 		if (f == NULL || !sha256_file(&err, f, sum)) {
+			free(f);
+			return cmd_fail(&err);
+		}
+		if (strcmp(sum, "none") == 0) {
+			ctl_err_set(&err, CTL_E_IO, "%s: the step ended well but did not write it", f);
 			free(f);
 			return cmd_fail(&err);
 		}
@@ -1228,6 +1298,16 @@ static int run_steps(struct run *r, unsigned long confirm)
 		snprintf(pause_name, sizeof(pause_name), "%zu", next);
 		if (ctl_pause_wanted("migrate-before", pause_name))
 			ctl_pause_hold();
+		/*
+		 * A step after which the nodes may serve another CTL that CUCM
+		 * wrote leaves them unknown until the observe step after it.
+		 */
+		if (json_is_true(json_object_get(step, "writes_ctl"))) {
+			json_object_set_new(json_object_get(r->state, "served"), "publishing",
+					    json_string("*"));
+			if (!save_state(&err, r))
+				return cmd_fail(&err);
+		}
 		if (strcmp(kind, "run") == 0)
 			rc = do_run(r, step);
 		else if (strcmp(kind, "check") == 0)
@@ -1244,7 +1324,7 @@ static int run_steps(struct run *r, unsigned long confirm)
 			rc = ctl_err_set(&err, CTL_E_FORMAT, "%s/plan.json: step %zu: unknown kind",
 					 r->dir, next), cmd_fail(&err);
 		if (rc != 0) {
-			if (rc != MIG_EXIT_PERSON && rc != MIG_EXIT_CHANGED)
+			if (rc != MIG_EXIT_PERSON && rc != MIG_EXIT_CHANGED && (rc < 11 || rc > 13))
 				cmd_print(stderr, "ctlsign: migrate: step %zu (%s) stopped with exit "
 					  "status %d; fix the cause, then: ctlsign migrate resume "
 					  "--state %s\n", next, jstr(step, "title"), rc, r->dir);
@@ -1299,6 +1379,28 @@ void mig_plan_print(const json_t *plan, const json_t *state, const char *dir)
 /* ---- --dry-run: the plan, and what check would say of its files ---- */
 
 static int copy_inputs(struct ctl_err *err, const json_t *plan, const char *dir);
+static int dir_unused(struct ctl_err *err, const char *dir);
+
+/* dry_dir_ok: would the run take dir as a new plan's state directory? */
+static int dry_dir_ok(struct ctl_err *err, const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (lstat(dir, &st) != 0)
+		return errno == ENOENT ? 1 : ctl_err_set(err, CTL_E_IO, "--state %s: %s", dir,
+							 strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ctl_err_set(err, CTL_E_IO, "--state %s: not a directory (%s)", dir,
+				   ctl_file_kind(st.st_mode));
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		return ctl_err_set(err, CTL_E_USAGE, "--state %s: must be your own directory, "
+				   "closed to others (mode 0700)", dir);
+	snprintf(path, sizeof(path), "%s/plan.json", dir);
+	if (access(path, F_OK) == 0)
+		return ctl_err_set(err, CTL_E_USAGE, "--state %s already holds a plan", dir);
+	return dir_unused(err, dir);
+}
 
 /* rm_preview removes the preview directory (two levels: files/N/). */
 static void rm_preview(const char *path, int depth)
@@ -1381,7 +1483,8 @@ static int predict_run(const char *pdir, const json_t *step)
 }
 
 /* predict_check judges the previews as `check` would judge the real files. */
-static int predict_check(const char *pdir, const char *dir, const json_t *step)
+static int predict_check(const char *pdir, const char *dir, const json_t *step,
+			 const json_t *allow)
 {
 	const json_t *files = json_object_get(step, "files");
 	size_t n = json_array_size(files), nloaded = 0;
@@ -1392,7 +1495,10 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 	struct ctl_trust_store *store = NULL;
 	struct ctl_trust_input in = { 0 };
 	struct ctl_err err;
-	char *store_dir = NULL, *ctl_path = NULL, *itl_path = NULL;
+	char *store_dir = NULL, *ctl_path = NULL, *itl_path = NULL, *ctl_name = NULL;
+	char *itl_name = NULL;
+	X509 *tvs[8] = { NULL };
+	size_t ntvs = 0;
 	int rc = 0;
 
 	ctl_err_init(&err);
@@ -1402,6 +1508,8 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 	}
 	ctl_path = expand(pdir, jstr(step, "ctl"));
 	itl_path = expand(pdir, jstr(step, "itl"));
+	ctl_name = expand(dir, jstr(step, "ctl"));
+	itl_name = expand(dir, jstr(step, "itl"));
 	if ((ctl_path && !ctl_trust_load_held(&ctl, &err, ctl_path, KIND_CTL)) ||
 	    (itl_path && !ctl_trust_load_held(&itl, &err, itl_path, KIND_ITL))) {
 		rc = cmd_fail(&err);
@@ -1433,9 +1541,25 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 			goto done;
 		}
 	}
+	{
+		size_t k;
+		json_t *t;
+
+		json_array_foreach(json_object_get(step, "tvs"), k, t) {
+			char *tp = expand(pdir, json_string_value(t));
+
+			if (ntvs < 8 && tp != NULL && (tvs[ntvs] = ctl_load_cert(&err, tp)) != NULL)
+				ntvs++;
+			free(tp);
+			if (err.code != CTL_OK) {
+				rc = cmd_fail(&err);
+				goto done;
+			}
+		}
+	}
 	in = (struct ctl_trust_input){ ctl_path ? &ctl : NULL, itl_path ? &itl : NULL,
-				       ctl_path, itl_path, store, store_dir, NULL, 0, fp, names,
-				       n, 0 };
+				       ctl_name, itl_name, store, store_dir, tvs, ntvs, fp,
+				       names, n, 0 };
 	if (!ctl_trust_plan(st, &err, &in)) {
 		rc = cmd_fail(&err);
 		goto done;
@@ -1449,8 +1573,25 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step)
 			cmd_print(stdout, "        %s\n", line);
 		}
 	}
-	rc = cmd_trust_status(st, n);
+	/* Where the run would stop: a class that does not take it, not accepted. */
+	for (size_t k = 0; k < n; k++)
+		for (int c = 0; c < CTL_NPHONES; c++) {
+			enum ctl_verdict v = st[k].phone[c].verdict;
+			int code = v == VERDICT_DEPENDS ? 12 : c == PHONE_NO_SBD ? 11 : 13;
+			size_t a;
+			json_t *cls;
+			int ok = ctl_verdict_takes(v) || v == VERDICT_NOT_USED;
+
+			json_array_foreach(allow, a, cls)
+				ok |= strcmp(json_string_value(cls), ctl_phone_name((enum ctl_phone)c)) == 0;
+			if (!ok && code > rc)
+				rc = code;
+		}
 done:
+	for (size_t k = 0; k < ntvs; k++)
+		X509_free(tvs[k]);
+	free(ctl_name);
+	free(itl_name);
 	for (size_t i = 0; i < nloaded; i++) {
 		ctl_file_cleanup(&fs[i]);
 		free((char *)names[i]);
@@ -1477,6 +1618,13 @@ int mig_dry_run(const json_t *plan, const char *dir)
 	int broken = 0, worst = 0, rc;
 	json_t *v;
 
+	{
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		if (!dry_dir_ok(&err, dir))
+			return cmd_fail(&err);
+	}
 	/* Previews live in a private directory of their own, removed at the end. */
 	snprintf(pdir, sizeof(pdir), "%s/ctlsign-dry-run.XXXXXX",
 		 tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
@@ -1530,18 +1678,15 @@ int mig_dry_run(const json_t *plan, const char *dir)
 				  "predicted)\n");
 			broken = rc;
 		} else if (strcmp(kind, "check") == 0) {
-			int c = predict_check(pdir, dir, st);
+			int c = predict_check(pdir, dir, st, json_object_get(plan, "allow"));
 
 			if (c == 11 || c == 12 || c == 13) {
-				const json_t *allow = json_object_get(plan, "allow");
-
 				cmd_print(stdout, "      predicted: not published (exit %d) unless "
 					  "--allow-stranded names each class above that does not "
-					  "take it%s\n", c, json_array_size(allow) > 0 ?
-					  " (the classes given with this plan are accepted)" : "");
-				if (json_array_size(allow) == 0 && c > worst)
+					  "take it\n", c);
+				if (c > worst)
 					worst = c;
-			} else if (c != 0 && c != 10) {
+			} else if (c != 0) {
 				broken = c;
 			}
 		}
@@ -1753,7 +1898,7 @@ int mig_status(const char *dir)
 	mig_plan_print(r.plan, r.state, r.dir);
 	expected = jstr(json_object_get(r.state, "served"), "expected");
 	publishing = jstr(json_object_get(r.state, "served"), "publishing");
-	if (!observe(&err, &r, served, NULL, NULL, &valid)) {
+	if (!observe(&err, &r, served, NULL, NULL, NULL, &valid)) {
 		rc = cmd_fail(&err);
 	} else {
 		cmd_print(stdout, "served now (CTLFile.tlv, SHA-256):\n");

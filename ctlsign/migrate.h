@@ -34,6 +34,8 @@ struct mig_request {
 	size_t nroots;
 	const char *ctl, *itl;       /* held by the phones, served by the nodes */
 	const char *trust_store;     /* local: the cluster's trust store */
+	const char *tvs[8];          /* --tvs: what TVS presents (as for check) */
+	size_t ntvs;
 	const char *from_signer;     /* the held CTL's signer certificate */
 	const char *sign_key, *sign_cert;  /* the current tokenless signer */
 	const char *new_key, *new_cert;    /* signer-change: the new one */

@@ -27,6 +27,8 @@
 /* A plan under construction. */
 struct pb {
 	json_t *plan, *steps, *inputs;
+	const char *tvs[8];            /* --tvs-cert, as the steps name them */
+	size_t ntvs;
 	const struct mig_request *rq;
 	struct ctl_err *err;
 	int failed;
@@ -283,6 +285,10 @@ static void check_step(struct pb *p, const char *ctl, const char *itl, const cha
 		add(a, "--trust-store");
 		add(a, store);
 	}
+	for (size_t i = 0; i < p->ntvs; i++) {
+		add(a, "--tvs");
+		add(a, p->tvs[i]);
+	}
 	for (size_t i = 0; i < nfiles; i++)
 		add(a, files[i]);
 	json_object_set_new(s, "argv", a);
@@ -293,6 +299,12 @@ static void check_step(struct pb *p, const char *ctl, const char *itl, const cha
 		json_object_set_new(s, "itl", json_string(itl));
 	if (store != NULL)
 		json_object_set_new(s, "store", json_string(store));
+	if (p->ntvs > 0) {
+		a = json_array();
+		for (size_t i = 0; i < p->ntvs; i++)
+			add(a, p->tvs[i]);
+		json_object_set_new(s, "tvs", a);
+	}
 	a = json_array();
 	for (size_t i = 0; i < nfiles; i++)
 		add(a, files[i]);
@@ -330,6 +342,29 @@ static void phones_step(struct pb *p, const char *file, const char *seed)
 		"The next publication is judged on the phones holding this file: go on only when they do.",
 		NULL));
 	json_object_set_new(s, "verify", json_pack("{s:s}", "type", "confirm"));
+	/* The evidence shown with it: what every node serves now. */
+	json_object_set_new(s, "evidence", json_true());
+}
+
+/*
+ * judge_opts gives a build --from what its warning about who takes the
+ * new file needs to say what the check after it says: the phones' ITL,
+ * the trust store, the certificate TVS presents.
+ */
+static void judge_opts(struct pb *p, json_t *a, const char *itl, const char *store)
+{
+	if (itl != NULL) {
+		add(a, "--held-itl");
+		add(a, itl);
+	}
+	if (store != NULL) {
+		add(a, "--trust-store");
+		add(a, store);
+	}
+	for (size_t i = 0; i < p->ntvs; i++) {
+		add(a, "--tvs");
+		add(a, p->tvs[i]);
+	}
 }
 
 static void build_step(struct pb *p, const char *title, const char *seed, const char *out,
@@ -486,6 +521,7 @@ static void plan_signer(struct pb *p)
 			"the CTL the phones hold already names the new signer as a SAST: one "
 			"publication, signed by the new signer"));
 		ts_opt(p, a, 1);
+		judge_opts(p, a, itl, store);
 		build_step(p, "the records the phones hold, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f1[0], a);
 		check_step(p, ctl, itl, store, "judge it for the phones", f1, 1);
@@ -502,6 +538,7 @@ static void plan_signer(struct pb *p)
 		char f5[64];
 
 		ts_opt(p, a, 0);
+		judge_opts(p, a, itl, store);
 		build_step(p, "the CTL the phones hold, plus the new signer as a SAST, still "
 			   "signed by the current signer", "docs/migrations.md \"Changing the "
 			   "signer\", step 1 (FORMAT.md P3: a phone takes a CTL signed by a SAST of "
@@ -515,6 +552,7 @@ static void plan_signer(struct pb *p)
 		a = args("build", "-o", f5, "--from", f1[0], "--from-signer", cert,
 			 "--sign-key", nkey, "--sign-cert", ncert, NULL);
 		ts_opt(p, a, 1);
+		judge_opts(p, a, itl, store);
 		build_step(p, "the same records, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f5, a);
 		f2[1] = json_string_value(json_object_get(json_array_get(p->steps,
@@ -523,6 +561,32 @@ static void plan_signer(struct pb *p)
 			   f2, 2);
 		publish_step(p, f2[1], NULL);
 		phones_step(p, f2[1], NULL);
+	}
+}
+
+/*
+ * token_steps: `tokens list` of --sign-token and the first nsast
+ * --sast-token URIs (no PIN: the tokens are here and none is locked),
+ * then `tokens export` of their certificates into files/sast-certs/.
+ */
+static void token_steps(struct pb *p, size_t nsast, const char *list_title,
+			const char *list_seed, const char *export_title,
+			const char *export_seed)
+{
+	for (int k = 0; k < 2; k++) {
+		json_t *a = k == 0 ? args("tokens", "list", NULL) :
+			    args("tokens", "export", "--out", "@/files/sast-certs", NULL);
+		json_t *s;
+
+		token_opts(p, a);
+		add(a, p->rq->sign_token);
+		for (size_t i = 0; i < nsast; i++)
+			add(a, p->rq->sast_tokens[i]);
+		s = step(p, "run", "ctlsign", k == 0 ? list_title : export_title,
+			 k == 0 ? list_seed : export_seed);
+		json_object_set_new(s, "argv", a);
+		if (k == 1)
+			json_object_set_new(s, "output_dir", json_string("@/files/sast-certs"));
 	}
 }
 
@@ -597,25 +661,10 @@ static void plan_etoken(struct pb *p)
 		return;
 	snprintf(rec, sizeof(rec), "%d", signer_rec);
 
-	a = args("tokens", "list", NULL);
-	token_opts(p, a);
-	add(a, rq->sign_token);
-	for (size_t i = 0; i < rq->nsast_tokens; i++)
-		add(a, rq->sast_tokens[i]);
-	s = step(p, "run", "ctlsign", "the eTokens are here, and none is locked (no PIN asked)",
-		 "seed 002, \"토큰리스 솔루션에서 하드웨어 토큰으로\", steps 3-5 (SafeNet "
-		 "Authentication Client, advanced view)");
-	json_object_set_new(s, "argv", a);
-
-	a = args("tokens", "export", "--out", "@/files/sast-certs", NULL);
-	token_opts(p, a);
-	add(a, rq->sign_token);
-	for (size_t i = 0; i < rq->nsast_tokens; i++)
-		add(a, rq->sast_tokens[i]);
-	s = step(p, "run", "ctlsign", "export every eToken's certificate", "seed 002, same "
-		 "section, steps 6-7");
-	json_object_set_new(s, "argv", a);
-	json_object_set_new(s, "output_dir", json_string("@/files/sast-certs"));
+	token_steps(p, rq->nsast_tokens, "the eTokens are here, and none is locked (no PIN asked)",
+		    "seed 002, \"토큰리스 솔루션에서 하드웨어 토큰으로\", steps 3-5 (SafeNet "
+		    "Authentication Client, advanced view)", "export every eToken's certificate",
+		    "seed 002, same section, steps 6-7");
 
 	if (rq->config != NULL && !bridge) {
 		s = step(p, "manual", "person", "upload every eToken certificate as "
@@ -640,6 +689,7 @@ static void plan_etoken(struct pb *p)
 		snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 		a = args("build", "-o", out, "--from", ctl, "--from-signer", fs, NULL);
 		ts_opt(p, a, 0);
+		judge_opts(p, a, itl, store);
 		add(a, "--sign-key");
 		add(a, key);
 		add(a, "--sign-cert");
@@ -662,6 +712,7 @@ static void plan_etoken(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", from, "--from-signer", fs, "--remove", rec, NULL);
 	ts_opt(p, a, 1);
+	judge_opts(p, a, itl, store);
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
@@ -734,20 +785,10 @@ static void plan_tokenless(struct pb *p)
 	}
 	X509_free(tok);
 
-	a = args("tokens", "list", NULL);
-	token_opts(p, a);
-	add(a, rq->sign_token);
-	s = step(p, "run", "ctlsign", "the eToken is here and not locked (no PIN asked)",
-		 "the CTL Client's first step; seed 002 needs no token for this direction, "
-		 "the bridge does");
-	json_object_set_new(s, "argv", a);
-	a = args("tokens", "export", "--out", "@/files/sast-certs", NULL);
-	token_opts(p, a);
-	add(a, rq->sign_token);
-	s = step(p, "run", "ctlsign", "export its certificate (the signer of the bridge, for "
-		 "the next build's --from-signer)", NULL);
-	json_object_set_new(s, "argv", a);
-	json_object_set_new(s, "output_dir", json_string("@/files/sast-certs"));
+	token_steps(p, 0, "the eToken is here and not locked (no PIN asked)",
+		    "the CTL Client's first step; seed 002 needs no token for this direction, "
+		    "the bridge does", "export its certificate (the signer of the bridge, for "
+		    "the next build's --from-signer)", NULL);
 	snprintf(cerpath, sizeof(cerpath), "@/files/sast-certs/%s", name);
 
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
@@ -757,6 +798,7 @@ static void plan_tokenless(struct pb *p)
 		add(a, fs);
 	}
 	ts_opt(p, a, 0);
+	judge_opts(p, a, itl, store);
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
@@ -791,6 +833,7 @@ static void plan_tokenless(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", judged[0], "--from-signer", cerpath, NULL);
 	ts_opt(p, a, 1);
+	judge_opts(p, a, itl, store);
 	for (size_t i = 0; i < nerecs; i++) {
 		char num[16];
 
@@ -834,6 +877,8 @@ static void plan_nonsecure(struct pb *p)
 			 "Mode to Non Secure Mode\" configuration example");
 		json_object_set_new(s, "argv", args("cluster", "set-mode", "-c", rq->config,
 						    "non-secure", NULL));
+		/* The seeds do not say whether it rewrites the CTL: as if it may. */
+		json_object_set_new(s, "writes_ctl", json_true());
 		s = step(p, "run", "ctlsign", "restart TFTP and Cisco CallManager on every node",
 			 "as after every mode change (seed 002, mixed mode, after step 3)");
 		json_object_set_new(s, "argv", args("cluster", "restart", "-c", rq->config, NULL));
@@ -859,6 +904,44 @@ static void plan_nonsecure(struct pb *p)
 		"Security Configuration > Trust List) or by a factory reset; the seeds say no more "
 		"about phones leaving mixed mode.", NULL));
 	json_object_set_new(s, "verify", json_pack("{s:s}", "type", "confirm"));
+}
+
+/* plan_allows: was --allow-stranded cls given with the plan? */
+static int plan_allows(const struct pb *p, const char *cls)
+{
+	for (size_t i = 0; i < p->rq->nallow; i++)
+		if (strcmp(p->rq->allow[i], cls) == 0)
+			return 1;
+	return 0;
+}
+
+/* held_signed_by_etoken refuses (plan failed) a held CTL an eToken signed. */
+static int held_signed_by_etoken(struct pb *p, const char *path)
+{
+	struct ctl_file f = { 0 };
+	int idx, etoken = 0;
+
+	if (!ctl_trust_load_held(&f, p->err, path, KIND_CTL)) {
+		ctl_err_prefix(p->err, "--ctl");
+		p->failed = 1;
+		return 1;
+	}
+	if ((idx = ctl_find_signer(&f)) >= 0 && f.recs[idx].cert.present) {
+		const unsigned char *q = f.recs[idx].cert.p;
+		X509 *x = d2i_X509(NULL, &q, (long)f.recs[idx].cert.n);
+
+		etoken = x != NULL && tokens_is_sast(x);
+		X509_free(x);
+	}
+	ctl_file_cleanup(&f);
+	if (etoken) {
+		p->failed = 1;
+		ctl_err_set(p->err, CTL_E_USAGE, "migrate %s: --ctl %s is signed by an eToken: "
+			    "`utils ctl update CTLFile` would replace it with a tokenless CTL no "
+			    "phone was prepared for; that is `migrate to-tokenless` (with its bridge)",
+			    p->rq->plan, path);
+	}
+	return etoken;
 }
 
 /*
@@ -899,10 +982,28 @@ static void plan_regenerate(struct pb *p)
 			    "tvs or itlrecovery, not '%s'", rq->cert);
 		return;
 	}
+	need(p, rq->ctl, "--ctl FILE", "the CTL the phones hold, which the nodes serve now");
 	if (p->failed)
 		return;
-	if (rq->ctl != NULL)
-		(void)abs_input(p, rq->ctl, 1);
+	/*
+	 * `utils ctl update CTLFile` writes a tokenless CTL: on an eToken
+	 * cluster it is the move back to tokenless (seed 002), which needs its
+	 * bridge first: that is the to-tokenless plan, not this one.
+	 */
+	if (held_signed_by_etoken(p, rq->ctl))
+		return;
+	/* The new signer is one no phone without Security By Default knows. */
+	if (which != 1 && !plan_allows(p, "no-sbd")) {
+		p->failed = 1;
+		ctl_err_set(p->err, CTL_E_USAGE, "migrate regenerate: a new %s signs the CTL, "
+			    "which phones without Security By Default (7940/7960, Jabber, many "
+			    "TelePresence units) reject until it is deleted on each of them by hand "
+			    "(seed 002, \"요구 사항\"); CUCM writes and publishes it in one command, "
+			    "so nothing can be judged before: give --allow-stranded no-sbd to accept "
+			    "it", pem[which]);
+		return;
+	}
+	(void)abs_input(p, rq->ctl, 1);
 	s = step(p, "observe", "ctlsign", "every node serves the same CTL (the one the phones hold)",
 		 NULL);
 	s = step(p, "run", "ctlsign", "the certificates as they are now, from every node",
@@ -920,7 +1021,14 @@ static void plan_regenerate(struct pb *p)
 		 "Management > Find > %s > Regenerate (one certificate only: not %s at the same "
 		 "time).", pem[which], which == 1 ? "CallManager.pem" : "TVS.pem");
 	json_object_set_new(s, "text", args(text, "ctlsign sees it done when the node's "
-		"certificate is another than at step 2 (`cluster fetch-certs`).", NULL));
+		"certificate is another than at step 2 (`cluster fetch-certs`).",
+		"Do not run `utils ctl update CTLFile` yourself: the next step does, once the new "
+		"certificate is seen.",
+		"If it was regenerated before step 2 read the certificates, ctlsign cannot see the "
+		"change: say it is done with --confirm (the CallManager-and-TVS check is then "
+		"yours).", NULL));
+	/* CUCM may rewrite the CTL when a certificate is regenerated. */
+	json_object_set_new(s, "writes_ctl", json_true());
 	json_object_set_new(s, "verify", json_pack("{s:s, s:s, s:s, s:s, s:s, s:[ssssss]}",
 		"type", "cert-changed", "cert", pem[which],
 		"same", which == 1 ? "CallManager.pem" : "TVS.pem",
@@ -936,7 +1044,7 @@ static void plan_regenerate(struct pb *p)
 	s = step(p, "run", "ctlsign", "restart TFTP and Cisco CallManager on every node",
 		 "seed 002, same section, step 6");
 	json_object_set_new(s, "argv", args("cluster", "restart", "-c", rq->config, NULL));
-	if (which == 1) {
+	if (which != 2) {
 		s = step(p, "manual", "person", "restart the Cisco Trust Verification Service on "
 			 "every node", "seed 001, key points: \"restart TVS and TFTP and reset the "
 			 "phones\"");
@@ -1027,6 +1135,20 @@ json_t *mig_plan_make(struct ctl_err *err, const struct mig_request *rq)
 	for (size_t k = 0; k < rq->nroots; k++)
 		json_array_append_new(json_object_get(p.plan, "tftp_roots"),
 				      json_string(abs_input(&p, rq->roots[k], 0)));
+	for (size_t k = 0; k < rq->ntvs; k++) {
+		X509 *x = ctl_load_cert(err, rq->tvs[k]);
+
+		X509_free(x);
+		if (x == NULL) {
+			ctl_err_prefix(err, "--tvs-cert");
+			goto fail;
+		}
+		p.tvs[p.ntvs++] = abs_input(&p, rq->tvs[k], 1);
+	}
+	if (rq->itl == NULL && strcmp(rq->plan, "non-secure") != 0)
+		json_array_append_new(json_object_get(p.plan, "notes"), json_string(
+			"no --itl: check takes phones with Security By Default to hold no ITL; "
+			"give the ITL they hold for exact verdicts"));
 	if (p.failed)
 		goto fail;
 	plans[i].make(&p);

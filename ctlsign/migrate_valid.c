@@ -41,6 +41,12 @@ int mig_state_path(const char *s)
 	return p > s + 8;
 }
 
+/* plain_name: a file name of a node's certificate directory (CallManager.pem). */
+static int plain_name(const char *s)
+{
+	return s != NULL && s[0] != '\0' && s[0] != '.' && strchr(s, '/') == NULL;
+}
+
 static int is_hex64(const char *s)
 {
 	return s != NULL && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
@@ -63,6 +69,79 @@ static int words(const json_t *a, const char *const *firsts)
 		if (strcmp(json_string_value(json_array_get(a, 0)), *firsts) == 0)
 			return 1;
 	return 0;
+}
+
+/* word_after: the word after flag in a (NULL: none, or flag last). */
+static const char *word_after(const json_t *a, const char *flag)
+{
+	for (size_t i = 0; i + 1 < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_array_get(a, i)), flag) == 0)
+			return json_string_value(json_array_get(a, i + 1));
+	return NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* state_words: every word naming the state directory stays in it. */
+static int state_words(const json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		if (json_string_value(v)[0] == '@' && !mig_state_path(json_string_value(v)))
+			return 0;
+	return 1;
+}
+
+/*
+ * cluster_words: a `cluster` command of a plan: one of the subcommands
+ * plans use, on the plan's configuration; fetch-certs writes only into
+ * out; delete-file deletes only CTLFile.tlv.
+ */
+static int cluster_words(const json_t *a, const char *config, const char *out)
+{
+	static const char *const subs[] = { "set-mode", "update-ctl", "restart", "fetch-certs",
+					    "delete-file", NULL };
+	const char *sub = json_string_value(json_array_get(a, 1));
+	size_t i;
+	json_t *v;
+
+	if (sub == NULL || !same(word_after(a, "-c"), config))
+		return 0;
+	for (i = 0; subs[i] != NULL && strcmp(subs[i], sub) != 0; i++)
+		;
+	if (subs[i] == NULL)
+		return 0;
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), "--file") == 0 ||
+		    strcmp(json_string_value(v), "--known-hosts") == 0)
+			return 0;
+	if (strcmp(sub, "fetch-certs") == 0)
+		return same(word_after(a, "--out"), out);
+	return word_after(a, "--out") == NULL;
+}
+
+/* run_words: a run step's command does what its kind and members say. */
+static int run_words(const json_t *s, const char *config)
+{
+	const json_t *a = json_object_get(s, "argv");
+	const char *cmd = json_string_value(json_array_get(a, 0));
+	const char *sub = json_string_value(json_array_get(a, 1));
+
+	if (!state_words(a))
+		return 0;
+	if (strcmp(cmd, "build") == 0)
+		return same(word_after(a, "-o"), json_string_value(json_object_get(s, "output")));
+	if (strcmp(cmd, "tokens") == 0)
+		return sub != NULL && (strcmp(sub, "list") == 0 ||
+				       (strcmp(sub, "export") == 0 &&
+					same(word_after(a, "--out"),
+					     json_string_value(json_object_get(s, "output_dir")))));
+	return cluster_words(a, config, json_string_value(json_object_get(s, "output_tree")));
 }
 
 static int opt_path(const json_t *o, const char *key)
@@ -102,7 +181,7 @@ static int classes(const json_t *a)
 }
 
 /* step_ok: one step, by its kind; why names the member at fault. */
-static int step_ok(const json_t *s, size_t i, const char **why)
+static int step_ok(const json_t *s, size_t i, const char *config, const char **why)
 {
 	static const char *const kinds[] = { "run", "check", "publish", "observe", "manual",
 					     "unpublish", NULL };
@@ -127,10 +206,13 @@ static int step_ok(const json_t *s, size_t i, const char **why)
 		return *why = "title", 0;
 	if (strcmp(kind, "run") == 0)
 		return (words(json_object_get(s, "argv"), run_cmds) && opt_path(s, "output") &&
-			opt_path(s, "output_dir") && opt_path(s, "output_tree")) ||
+			opt_path(s, "output_dir") && opt_path(s, "output_tree") &&
+			run_words(s, config)) ||
 		       (*why = "argv or output", 0);
 	if (strcmp(kind, "check") == 0) {
 		if (!words(json_object_get(s, "argv"), check_cmd) ||
+		    !state_words(json_object_get(s, "argv")) ||
+		    !same(json_string_value(json_array_get(json_object_get(s, "argv"), 1)), "--json") ||
 		    !words(json_object_get(s, "files"), NULL) || !opt_str(s, "ctl") ||
 		    !opt_str(s, "itl") || !opt_str(s, "store"))
 			return *why = "argv or files", 0;
@@ -155,15 +237,16 @@ static int step_ok(const json_t *s, size_t i, const char **why)
 			return *why = "verify", 0;
 		if (strcmp(type, "trust-has") == 0)
 			return (mig_state_path(jstr(vf, "certs")) && mig_state_path(jstr(vf, "store")) &&
-				words(json_object_get(vf, "fetch"), cluster_cmd)) ||
+				words(json_object_get(vf, "fetch"), cluster_cmd) &&
+				cluster_words(json_object_get(vf, "fetch"), config, jstr(vf, "store"))) ||
 			       (*why = "verify", 0);
 		if (strcmp(type, "cert-changed") == 0)
 			return (mig_state_path(jstr(vf, "before")) && mig_state_path(jstr(vf, "after")) &&
 				json_is_string(json_object_get(vf, "cert")) &&
 				json_is_string(json_object_get(vf, "same")) &&
-				strchr(jstr(vf, "cert"), '/') == NULL &&
-				strchr(jstr(vf, "same"), '/') == NULL &&
-				words(json_object_get(vf, "fetch"), cluster_cmd)) ||
+				plain_name(jstr(vf, "cert")) && plain_name(jstr(vf, "same")) &&
+				words(json_object_get(vf, "fetch"), cluster_cmd) &&
+				cluster_words(json_object_get(vf, "fetch"), config, jstr(vf, "after"))) ||
 			       (*why = "verify", 0);
 	}
 	return 1;
@@ -206,7 +289,7 @@ int mig_plan_valid(struct ctl_err *err, const json_t *plan, const char *path)
 		json_array_foreach(steps, i, v) {
 			const char *bad;
 
-			if (!step_ok(v, i, &bad))
+			if (!step_ok(v, i, jstr(plan, "config"), &bad))
 				return ctl_err_set(err, CTL_E_FORMAT, "%s: step %zu: bad or missing "
 						   "member '%s'", path, i + 1, bad);
 		}
@@ -220,6 +303,7 @@ int mig_state_valid(struct ctl_err *err, const json_t *state, const json_t *plan
 {
 	const json_t *files = json_object_get(state, "files"), *sv = json_object_get(state, "served");
 	const json_t *at = json_object_get(state, "allow_at"), *v;
+	const json_t *judged = json_object_get(state, "judged");
 	json_int_t next = json_integer_value(json_object_get(state, "next"));
 	const char *key, *why = NULL;
 
@@ -238,6 +322,12 @@ int mig_state_valid(struct ctl_err *err, const json_t *state, const json_t *plan
 		json_object_foreach((json_t *)files, key, v)
 			if (!mig_state_path(key) || !is_hex64(json_string_value(v)))
 				why = "files";
+	if (why == NULL && judged != NULL && !json_is_object(judged))
+		why = "judged";
+	if (why == NULL && judged != NULL)
+		json_object_foreach((json_t *)judged, key, v)
+			if (!mig_state_path(key) || !is_hex64(json_string_value(v)))
+				why = "judged";
 	if (why == NULL && at != NULL)
 		json_object_foreach((json_t *)at, key, v)
 			if (!classes(v))

@@ -24,3 +24,11 @@ add_test(NAME migrate_demo
           $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
 set_tests_properties(migrate_demo PROPERTIES LABELS "migrate;p11" TIMEOUT 300
   SKIP_RETURN_CODE 77)
+#   etoken_cluster.sh  to-etoken and to-tokenless on the loopback cluster
+#                      with SoftHSM2 tokens (root, sshd, tftpd, SoftHSM2)
+add_test(NAME migrate_etoken_cluster
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/migrate/etoken_cluster.sh
+          $<TARGET_FILE:ctlsign> ${CTLSIGN_TEST_DATA})
+set_tests_properties(migrate_etoken_cluster PROPERTIES LABELS "migrate;cluster;p11"
+  TIMEOUT 600 SKIP_RETURN_CODE 77
+  ENVIRONMENT "CTLSIGN_FIXTURES=${CMAKE_SOURCE_DIR}/softhsm-fixtures/make-tokens.sh")

@@ -131,7 +131,11 @@ expect "mixed-mode again" 21 "serves a CTLFile.tlv"
 reset_nodes
 cp "$H/n1/certs/CallManager.pem" "$H/cm.orig"
 cp "$H/n1/certs/TVS.pem" "$H/tvs.orig"
-run "$BIN" migrate regenerate -c "$H/cluster.conf" --state "$H/rg" --ctl "$H/held.tlv" --cert callmanager
+run "$BIN" migrate regenerate -c "$H/cluster.conf" --state "$H/rg0" --ctl "$H/held.tlv" --cert callmanager
+expect "regenerate without accepting no-sbd" 2 "give --allow-stranded no-sbd to accept it"
+[ ! -e "$H/rg0/plan.json" ] || fail "regenerate without accepting no-sbd: a plan was written"
+run "$BIN" migrate regenerate -c "$H/cluster.conf" --state "$H/rg" --ctl "$H/held.tlv" --cert callmanager \
+	--allow-stranded no-sbd
 expect "regenerate: waits for the person" 20 "not yet: CallManager.pem is as it was on every node" \
 	"Certificate Management > Find > CallManager.pem > Regenerate"
 run "$BIN" migrate resume --state "$H/rg"
@@ -139,15 +143,18 @@ expect "regenerate: still not done" 20 "not yet"
 cp "$DATA/itlrecovery.pem" "$H/n1/certs/CallManager.pem"   # the Regenerate button, as the stand-in sees it
 run "$BIN" migrate resume --state "$H/rg"
 expect "regenerate: seen, CTL updated, restarted" 20 "done: CallManager.pem changed on 1 node" \
-	"utils ctl update CTLFile" "the MD5 the phones must show"
+	"utils ctl update CTLFile" "Cisco Trust Verification Service"
 m1=$(h_md5 1)
 [ "$m1" != "$OLD" ] && [ "$m1" = "$(h_md5 3)" ] || fail "regenerate: nodes serve $m1 $(h_md5 2) $(h_md5 3)"
-run "$BIN" migrate resume --state "$H/rg" --confirm 7
+run "$BIN" migrate resume --state "$H/rg" --confirm 6
+expect "regenerate: TVS restarted" 20 "the MD5 the phones must show"
+run "$BIN" migrate resume --state "$H/rg" --confirm 8
 expect "regenerate: done" 0 "done: every step is finished"
 # CallManager.pem and TVS.pem regenerated together: stopped, named, nothing published.
 cp "$H/cm.orig" "$H/n1/certs/CallManager.pem"
 reset_nodes
-run "$BIN" migrate regenerate -c "$H/cluster.conf" --state "$H/rg2" --ctl "$H/held.tlv" --cert callmanager
+run "$BIN" migrate regenerate -c "$H/cluster.conf" --state "$H/rg2" --ctl "$H/held.tlv" --cert callmanager \
+	--allow-stranded no-sbd
 expect "regenerate, trap: waits" 20
 cp "$DATA/itlrecovery.pem" "$H/n1/certs/CallManager.pem"
 cp "$DATA/capf.pem" "$H/n1/certs/TVS.pem"

@@ -84,7 +84,7 @@ grep -q "^SAST $SB -" "$T/final.recs" ||
 grep -q "^SAST $SCM" "$T/final.recs" &&
 	fail "eToken CTL: still names CallManager as a SAST: $(cat "$T/final.recs")"
 [ "$(grep -c "^CCM+TFTP " "$T/final.recs")" -eq 2 ] || fail "eToken CTL: server records lost: $(cat "$T/final.recs")"
-grep -q "phones without Security By Default: direct: its signer is a SAST of the CTL $F/3/CTLFile.tlv" "$M/log" ||
+grep -q "phones without Security By Default: TAKES it: its signer is a SAST of the CTL $F/3/CTLFile.tlv" "$M/log" ||
 	fail "the eToken CTL was not judged as taken through the bridge"
 
 # --- interrupted at every step boundary, then resume: the same bytes ---
@@ -147,7 +147,7 @@ grep -q "^SAST $SCM -" "$T/bb.recs" || fail "to-tokenless bridge: CallManager no
 grep -q "^SAST $SCM signer" "$T/tl.recs" || fail "to-tokenless: not signed by CallManager: $(cat "$T/tl.recs")"
 grep -q "^SAST \($SA\|$SB\)" "$T/tl.recs" && fail "to-tokenless: an eToken is left: $(cat "$T/tl.recs")"
 [ "$(grep -c "^CCM+TFTP " "$T/tl.recs")" -eq 2 ] || fail "to-tokenless: server records lost: $(cat "$T/tl.recs")"
-grep -q "phones without Security By Default: direct: its signer is a SAST of the CTL $BF/3/CTLFile.tlv" "$M/log" ||
+grep -q "phones without Security By Default: TAKES it: its signer is a SAST of the CTL $BF/3/CTLFile.tlv" "$M/log" ||
 	fail "to-tokenless: the tokenless CTL was not judged as taken through the bridge"
 for spec in migrate-after:2/KILL migrate-before:3/KILL migrate-after:3/KILL migrate-published:5/KILL \
 	migrate-after:6/KILL migrate-after:7/KILL write:CTLFile.tlv/TERM migrate-before:9/KILL; do

@@ -219,6 +219,27 @@ hostile plan.json 'd["inputs"][list(d["inputs"])[0]]["sha256"] = None' "bad or m
 hostile state.json 'd["files"][""] = "0" * 64' "bad or missing member 'files'"
 hostile state.json 'd["next"] = 99' "bad or missing member 'next'"
 hostile state.json 'd["served"] = "x"' "bad or missing member 'served'"
+# Words of a command other than its first: where it writes, what it runs.
+hostile plan.json 'd["steps"][4]["argv"][2] = "'"$T/chg/r1/CTLFile.tlv"'"' "step 5: bad or missing member 'argv or output'"
+hostile plan.json 'd["steps"][4]["argv"][2] = "@/files/../../x"' "step 5: bad or missing member 'argv or output'"
+hostile plan.json 'd["steps"][4]["argv"][4] = "@/files/../held.tlv"' "step 5: bad or missing member 'argv or output'"
+hostile plan.json 'd["steps"][5]["argv"][1] = "-q"' "step 6: bad or missing member 'argv or files'"
+# The check skipped by an edited state: the next publication refuses a file no check judged.
+fresh ck
+# shellcheck disable=SC2046
+invoke - - migrate $(signer_args ck)
+invoke migrate-before:6 KILL migrate resume --state "$T/ck/st" --confirm 4
+[ "$(next_step "$T/ck/st")" = 6 ] || fail "a check skipped: not held before step 6"
+python3 - "$T/ck/st/state.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["next"] = 7
+open(sys.argv[1], "w").write(json.dumps(d))
+PY
+run "$BIN" migrate resume --state "$T/ck/st"
+expect "a check skipped" 2 2 "no check of this plan judged it: nothing published"
+[ "$(md5 "$T/ck/r1/CTLFile.tlv")" = "$(md5 "$T/ck/st/files/1/CTLFile.tlv")" ] ||
+	fail "a check skipped: the unjudged file was published"
 # A step's file swapped for another file of the plan (not the one it built): refused.
 rm -rf "$T/h"
 cp -a "$T/chg/st" "$T/h"
@@ -233,6 +254,20 @@ printf '{"format_version": 1, "next": 7, "files": {}, "served": {"expected": "%s
 	"$(sha256sum <"$T/chg/r1/CTLFile.tlv" | cut -d' ' -f1)" >"$T/h/state.json"
 run "$BIN" migrate resume --state "$T/h"
 expect "publish of a file no step built" 2 2 "not the file a step of this plan built"
+# The dry run refuses the state directory the run would refuse.
+mkdir -m 755 "$T/open2"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref | sed "s|--state $T/ref/st|--state $T/open2|") --dry-run
+expect "dry run, open state dir" 2 1 "must be your own directory"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref) --dry-run
+expect "dry run, state in use" 2 1 "already holds a plan"
+# Standard output closed: the run's output does not end up in the lock.
+fresh so
+# shellcheck disable=SC2046
+"$BIN" migrate $(signer_args so) >&- 2>"$T/so.err" || true
+[ ! -s "$T/so/st/lock" ] || fail "stdout closed: output went into the lock: $(head -c 200 "$T/so/st/lock")"
+[ "$(next_step "$T/so/st")" = 4 ] || fail "stdout closed: the run did not reach step 4"
 # The state directory: a link, an unrelated non-empty directory.
 ln -s "$T/chg/st" "$T/link"
 run "$BIN" migrate resume --state "$T/link"
