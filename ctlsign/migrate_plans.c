@@ -264,6 +264,29 @@ static X509 *token_cert(struct pb *p, const char *uri, char *name, size_t name_l
 	return x;
 }
 
+/*
+ * judge_opts: what phones hold besides the CTL (the ITL, under itl_flag:
+ * check's --itl, build's --held-itl), the trust store and the
+ * certificate TVS presents; a build --from gets them too, so that its
+ * warning about who takes the new file says what the check after it says.
+ */
+static void judge_opts(struct pb *p, json_t *a, const char *itl_flag, const char *itl,
+		       const char *store)
+{
+	if (itl != NULL) {
+		add(a, itl_flag);
+		add(a, itl);
+	}
+	if (store != NULL) {
+		add(a, "--trust-store");
+		add(a, store);
+	}
+	for (size_t i = 0; i < p->ntvs; i++) {
+		add(a, "--tvs");
+		add(a, p->tvs[i]);
+	}
+}
+
 /* check_step: `ctlsign check --json` of the files published so far, against what phones hold. */
 static void check_step(struct pb *p, const char *ctl, const char *itl, const char *store,
 		       const char *title, const char *const *files, size_t nfiles)
@@ -277,18 +300,7 @@ static void check_step(struct pb *p, const char *ctl, const char *itl, const cha
 		add(a, "--ctl");
 		add(a, ctl);
 	}
-	if (itl != NULL) {
-		add(a, "--itl");
-		add(a, itl);
-	}
-	if (store != NULL) {
-		add(a, "--trust-store");
-		add(a, store);
-	}
-	for (size_t i = 0; i < p->ntvs; i++) {
-		add(a, "--tvs");
-		add(a, p->tvs[i]);
-	}
+	judge_opts(p, a, "--itl", itl, store);
 	for (size_t i = 0; i < nfiles; i++)
 		add(a, files[i]);
 	json_object_set_new(s, "argv", a);
@@ -344,27 +356,6 @@ static void phones_step(struct pb *p, const char *file, const char *seed)
 	json_object_set_new(s, "verify", json_pack("{s:s}", "type", "confirm"));
 	/* The evidence shown with it: what every node serves now. */
 	json_object_set_new(s, "evidence", json_true());
-}
-
-/*
- * judge_opts gives a build --from what its warning about who takes the
- * new file needs to say what the check after it says: the phones' ITL,
- * the trust store, the certificate TVS presents.
- */
-static void judge_opts(struct pb *p, json_t *a, const char *itl, const char *store)
-{
-	if (itl != NULL) {
-		add(a, "--held-itl");
-		add(a, itl);
-	}
-	if (store != NULL) {
-		add(a, "--trust-store");
-		add(a, store);
-	}
-	for (size_t i = 0; i < p->ntvs; i++) {
-		add(a, "--tvs");
-		add(a, p->tvs[i]);
-	}
 }
 
 static void build_step(struct pb *p, const char *title, const char *seed, const char *out,
@@ -521,7 +512,7 @@ static void plan_signer(struct pb *p)
 			"the CTL the phones hold already names the new signer as a SAST: one "
 			"publication, signed by the new signer"));
 		ts_opt(p, a, 1);
-		judge_opts(p, a, itl, store);
+		judge_opts(p, a, "--held-itl", itl, store);
 		build_step(p, "the records the phones hold, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f1[0], a);
 		check_step(p, ctl, itl, store, "judge it for the phones", f1, 1);
@@ -538,7 +529,7 @@ static void plan_signer(struct pb *p)
 		char f5[64];
 
 		ts_opt(p, a, 0);
-		judge_opts(p, a, itl, store);
+		judge_opts(p, a, "--held-itl", itl, store);
 		build_step(p, "the CTL the phones hold, plus the new signer as a SAST, still "
 			   "signed by the current signer", "docs/migrations.md \"Changing the "
 			   "signer\", step 1 (FORMAT.md P3: a phone takes a CTL signed by a SAST of "
@@ -552,7 +543,7 @@ static void plan_signer(struct pb *p)
 		a = args("build", "-o", f5, "--from", f1[0], "--from-signer", cert,
 			 "--sign-key", nkey, "--sign-cert", ncert, NULL);
 		ts_opt(p, a, 1);
-		judge_opts(p, a, itl, store);
+		judge_opts(p, a, "--held-itl", itl, store);
 		build_step(p, "the same records, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f5, a);
 		f2[1] = json_string_value(json_object_get(json_array_get(p->steps,
@@ -689,7 +680,7 @@ static void plan_etoken(struct pb *p)
 		snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 		a = args("build", "-o", out, "--from", ctl, "--from-signer", fs, NULL);
 		ts_opt(p, a, 0);
-		judge_opts(p, a, itl, store);
+		judge_opts(p, a, "--held-itl", itl, store);
 		add(a, "--sign-key");
 		add(a, key);
 		add(a, "--sign-cert");
@@ -712,7 +703,7 @@ static void plan_etoken(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", from, "--from-signer", fs, "--remove", rec, NULL);
 	ts_opt(p, a, 1);
-	judge_opts(p, a, itl, store);
+	judge_opts(p, a, "--held-itl", itl, store);
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
@@ -798,7 +789,7 @@ static void plan_tokenless(struct pb *p)
 		add(a, fs);
 	}
 	ts_opt(p, a, 0);
-	judge_opts(p, a, itl, store);
+	judge_opts(p, a, "--held-itl", itl, store);
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
@@ -833,7 +824,7 @@ static void plan_tokenless(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", judged[0], "--from-signer", cerpath, NULL);
 	ts_opt(p, a, 1);
-	judge_opts(p, a, itl, store);
+	judge_opts(p, a, "--held-itl", itl, store);
 	for (size_t i = 0; i < nerecs; i++) {
 		char num[16];
 
