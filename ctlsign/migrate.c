@@ -106,8 +106,7 @@ static const char *jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* sha256_file: the file's SHA-256 in hex, "none" when it does not exist. */
-static int sha256_file(struct ctl_err *err, const char *path, char out[65])
+int mig_sha256_file(struct ctl_err *err, const char *path, char out[65])
 {
 	uint8_t *data = NULL, md[32];
 	size_t len = 0;
@@ -481,7 +480,7 @@ static int changed_certs(struct ctl_err *err, const char *before, const char *af
 			continue;
 		snprintf(b, sizeof(b), "%s/%s/%s", before, e->d_name, cert);
 		snprintf(a, sizeof(a), "%s/%s/%s", after, e->d_name, cert);
-		if (!sha256_file(err, b, sb) || !sha256_file(err, a, sa)) {
+		if (!mig_sha256_file(err, b, sb) || !mig_sha256_file(err, a, sa)) {
 			closedir(d);
 			return 0;
 		}
@@ -492,7 +491,7 @@ static int changed_certs(struct ctl_err *err, const char *before, const char *af
 			(*changed)++;
 		snprintf(b, sizeof(b), "%s/%s/%s", before, e->d_name, same);
 		snprintf(a, sizeof(a), "%s/%s/%s", after, e->d_name, same);
-		if (!sha256_file(err, b, sb) || !sha256_file(err, a, sa)) {
+		if (!mig_sha256_file(err, b, sb) || !mig_sha256_file(err, a, sa)) {
 			closedir(d);
 			return 0;
 		}
@@ -567,7 +566,7 @@ static int observe(struct ctl_err *err, struct run *r, json_t *served, json_t *m
 			char path[PATH_MAX], sum[65];
 
 			snprintf(path, sizeof(path), "%s/CTLFile.tlv", json_string_value(v));
-			if (!sha256_file(err, path, sum))
+			if (!mig_sha256_file(err, path, sum))
 				return 0;
 			json_object_set_new(served, json_string_value(v), json_string(sum));
 		}
@@ -691,7 +690,7 @@ static int inputs_ok(struct ctl_err *err, struct run *r)
 			const char *want = k == 0 ? json_string_value(json_object_get(v, "sha256")) :
 					   json_string_value(v);
 			char sum[65], *full = expand(r->dir, path);
-			int ok = full != NULL && sha256_file(err, full, sum);
+			int ok = full != NULL && mig_sha256_file(err, full, sum);
 
 			free(full);
 			if (!ok)
@@ -830,7 +829,7 @@ static int do_check(struct run *r, const json_t *step)
 		}
 		json_array_foreach(json_object_get(step, "files"), i, st) {
 			char *f = expand(r->dir, json_string_value(st)), sum[65];
-			int ok = f != NULL && sha256_file(&err, f, sum) && strcmp(sum, "none") != 0;
+			int ok = f != NULL && mig_sha256_file(&err, f, sum) && strcmp(sum, "none") != 0;
 
 			free(f);
 			if (!ok)
@@ -851,7 +850,7 @@ static int do_publish(struct run *r, const json_t *step)
 	int rc = 6;
 
 	ctl_err_init(&err);
-	if (file == NULL || !sha256_file(&err, file, sum))
+	if (file == NULL || !mig_sha256_file(&err, file, sum))
 		goto fail;
 	/* Only a file a step of this plan built, as it built it and check judged it. */
 	{
@@ -1244,7 +1243,7 @@ static int do_run(struct run *r, const json_t *step)
 	if (output != NULL) {
 		char *f = expand(r->dir, output), sum[65];
 
-		if (f == NULL || !sha256_file(&err, f, sum)) {
+		if (f == NULL || !mig_sha256_file(&err, f, sum)) {
 			free(f);
 			return cmd_fail(&err);
 		}
@@ -1741,7 +1740,7 @@ static int copy_inputs(struct ctl_err *err, const json_t *plan, const char *dir)
 		uint8_t *data = NULL;
 		size_t len = 0;
 		int ok = to != NULL && ctl_read_file(err, from, CTL_MAX_FILE, &data, &len) &&
-			 ctl_write_atomic(err, to, data, len, 0600) && sha256_file(err, to, sum);
+			 ctl_write_atomic(err, to, data, len, 0600) && mig_sha256_file(err, to, sum);
 
 		free(data);
 		free(to);

@@ -69,6 +69,8 @@ void mig_plan_print(const json_t *plan, const json_t *state, const char *dir);
  */
 int mig_dry_run(const json_t *plan, const char *dir);
 
+/* mig_sha256_file: the file's SHA-256 in hex, "none" when it does not exist. */
+int mig_sha256_file(struct ctl_err *err, const char *path, char out[65]);
 /* mig_state_path: is s "@/files/..." without ".", ".." or empty components? */
 int mig_state_path(const char *s);
 /*

@@ -96,9 +96,6 @@ static const char *keep(struct pb *p, const char *str)
 static const char *abs_input(struct pb *p, const char *path, int copy)
 {
 	char buf[PATH_MAX], name[PATH_MAX + 64], hex[65];
-	uint8_t *data = NULL, md[32];
-	size_t len = 0;
-	unsigned int mdlen = 0;
 	const char *base;
 	char *q;
 
@@ -111,14 +108,12 @@ static const char *abs_input(struct pb *p, const char *path, int copy)
 	}
 	if (!copy)
 		return keep(p, buf);
-	if (!ctl_read_file(p->err, buf, CTL_MAX_FILE, &data, &len) ||
-	    !EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL)) {
-		free(data);
+	if (!mig_sha256_file(p->err, buf, hex) || strcmp(hex, "none") == 0) {
+		if (p->err->code == CTL_OK)
+			ctl_err_set(p->err, CTL_E_IO, "%s: gone while the plan was made", buf);
 		p->failed = 1;
 		return NULL;
 	}
-	free(data);
-	ctl_hex(hex, md, 32, 0, 0);
 	base = strrchr(buf, '/') + 1;
 	snprintf(name, sizeof(name), "@/files/inputs/%zu-%.100s",
 		 json_object_size(p->inputs) + 1, base);

@@ -100,6 +100,28 @@ for k in 1 2 3 4 5 6 7 8 9 10; do
 	done
 done
 
+# --- a wrong PIN at the eToken build: the step fails (4), nothing more is
+# published or recorded; resumed with the right PIN, the same end ---
+fresh pin
+# shellcheck disable=SC2046
+CTLSIGN_PIN=00000000
+invoke - - migrate $(bridge_args pin)
+[ "$rc" -eq 20 ] || fail "wrong PIN: expected the stop at the bridge's phones step, exit $rc"
+invoke - - migrate resume --state "$T/pin/st" --confirm 6
+[ "$rc" -eq 4 ] || fail "wrong PIN: exit $rc, expected 4: $(cat "$M/err")"
+says "wrong PIN" "step 7 (" "stopped with exit status 4"
+[ "$(next_step "$T/pin/st")" = 7 ] || fail "wrong PIN: the plan moved past the build"
+[ ! -e "$T/pin/st/files/7/CTLFile.tlv" ] || fail "wrong PIN: an eToken CTL was written"
+[ "$(md5 "$T/pin/r1/CTLFile.tlv")" = "$(md5 "$T/pin/st/files/3/CTLFile.tlv")" ] ||
+	fail "wrong PIN: the roots changed"
+grep -q '00000000' "$T/pin/st/plan.json" "$T/pin/st/state.json" && fail "wrong PIN: the PIN is in the state"
+CTLSIGN_PIN=$PIN
+invoke - - migrate resume --state "$T/pin/st"
+[ "$rc" -eq 20 ] && [ "$(next_step "$T/pin/st")" = 10 ] ||
+	fail "wrong PIN, then the right one: exit $rc at step $(next_step "$T/pin/st")"
+[ "$(md5 "$T/pin/st/files/7/CTLFile.tlv")" = "$(md5 "$F/7/CTLFile.tlv")" ] ||
+	fail "wrong PIN, then the right one: another eToken CTL than the uninterrupted run's"
+
 # --- no bridge on a Linux TFTP server: phones would be stranded ---
 fresh nob
 # shellcheck disable=SC2046
