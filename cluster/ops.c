@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,21 +357,10 @@ static int state_line(struct svc_state *st, const char *line, size_t len)
 	return st->name_len > 0;
 }
 
+/* same_name: the service names a and b, case aside (the CLI may spell its own way). */
 static int same_name(const char *a, size_t alen, const char *b, size_t blen)
 {
-	if (alen != blen)
-		return 0;
-	for (size_t k = 0; k < alen; k++) {
-		char x = a[k], y = b[k];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (char)(y - 'A' + 'a');
-		if (x != y)
-			return 0;
-	}
-	return 1;
+	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
 /*
