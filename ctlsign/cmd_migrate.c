@@ -193,6 +193,9 @@ int cmd_migrate(int argc, char **argv)
 	if (state == NULL)
 		return cmd_usage_error("migrate", "--state DIR is required: where the plan and "
 				       "its files are kept");
+	/* Its files' paths are composed in PATH_MAX buffers: room for them. */
+	if (strlen(state) > 2048)
+		return cmd_usage_error("migrate", "--state DIR: a path of at most 2048 bytes");
 	if (confirm != NULL && !cmd_parse_uint(confirm, 1000, &confirm_n))
 		return cmd_usage_error("migrate", "--confirm takes a step number, not '%s'", confirm);
 	if (ts != NULL && (!cmd_parse_uint(ts, 0xfffffffeUL, &rq.timestamp) || rq.timestamp == 0))

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -81,6 +82,13 @@ enum outcome { OUT_OK, OUT_FAIL, OUT_SKIP };
 struct item {
 	enum item_kind kind;
 	char *path;
+	/*
+	 * A directory entry is opened by name relative to its directory,
+	 * held open while its entries are verified: dirfd and the name
+	 * within path. Anything else: AT_FDCWD and path.
+	 */
+	int dirfd;
+	const char *name;
 	enum outcome out;
 	int signer_index;
 	struct ctl_err err;
@@ -177,14 +185,14 @@ static void verify_item(struct item *it, struct ctl_key_cache *cache, X509 *cert
 	 * without d_type) is looked at. A dangling link or a race:
 	 * ctl_parse_path reports it (it refuses what is not a regular file).
 	 */
-	if (it->kind == IT_DIRENT && stat(it->path, &sb) == 0 &&
+	if (it->kind == IT_DIRENT && fstatat(it->dirfd, it->name, &sb, 0) == 0 &&
 	    !S_ISREG(sb.st_mode)) {
 		it->out = OUT_SKIP;
 		return;
 	}
 	ctl_err_init(&it->err);
 	it->out = OUT_FAIL;
-	if (!ctl_parse_path(&f, &it->err, it->path, PARSE_AUTO))
+	if (!ctl_parse_at(&f, &it->err, it->dirfd, it->name, it->path, PARSE_AUTO))
 		return;
 	if (ctl_verify(&f, &it->err, &vr, cache, cert)) {
 		it->out = OUT_OK;
@@ -419,11 +427,13 @@ static void flush(struct vstate *st)
 }
 
 /*
- * add_item lists one item (path is taken over: malloc'd, or NULL when
- * out of memory, which becomes an error item). Flushes a full batch.
+ * add_entry lists one item (path is taken over: malloc'd, or NULL when
+ * out of memory, which becomes an error item), a directory's entry if
+ * dirfd is not AT_FDCWD (its name is path's last name_len bytes).
+ * Flushes a full batch.
  */
-static void add_item(struct vstate *st, enum item_kind kind, char *path,
-		     const struct ctl_err *err)
+static void add_entry(struct vstate *st, enum item_kind kind, char *path,
+		      int dirfd, size_t name_len, const struct ctl_err *err)
 {
 	struct item *it;
 
@@ -433,6 +443,9 @@ static void add_item(struct vstate *st, enum item_kind kind, char *path,
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
 	it->path = path;
+	it->dirfd = path != NULL ? dirfd : AT_FDCWD;
+	it->name = path == NULL ? NULL :
+		   dirfd == AT_FDCWD ? path : path + strlen(path) - name_len;
 	it->signer_index = -1;
 	ctl_err_init(&it->err);
 	if (err != NULL)
@@ -441,6 +454,12 @@ static void add_item(struct vstate *st, enum item_kind kind, char *path,
 		it->kind = IT_ERROR;
 		ctl_err_set(&it->err, CTL_E_INTERNAL, "out of memory");
 	}
+}
+
+static void add_item(struct vstate *st, enum item_kind kind, char *path,
+		     const struct ctl_err *err)
+{
+	add_entry(st, kind, path, AT_FDCWD, 0, err);
 }
 
 /* A trust list in a directory: NAME.tlv, the suffix in any case. */
@@ -484,10 +503,11 @@ static char *listed(const struct dirent *de)
  * them (docs/benchmarks.md); a TFTP root of one CTLSEP file per phone
  * rarely has that many.
  */
-static int next_names(const char *dir, const char *last, char **names,
+static int next_names(int dirfd, const char *last, char **names,
 		      size_t *out_n, int *out_more)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	char *bound = NULL; /* once names were dropped: nothing after it is kept */
 	size_t n = 0;
@@ -495,8 +515,13 @@ static int next_names(const char *dir, const char *last, char **names,
 
 	*out_n = 0;
 	*out_more = 0;
-	if (d == NULL)
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
+	/* The dup shares dirfd's offset: every pass starts at the beginning. */
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (!is_tlv(de->d_name) ||
 		    (last != NULL && strcmp(de->d_name, last + 1) <= 0) ||
@@ -545,20 +570,29 @@ static void verify_dir(struct vstate *st, const char *dir)
 	char *last = NULL;
 	struct ctl_err err;
 	int more = 1, first = 1;
+	/*
+	 * Its files are opened relative to the directory (no walk of its
+	 * path per file), and every pass lists the directory that was opened.
+	 */
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	ctl_err_init(&err);
 	if (names == NULL) {
+		if (dirfd >= 0)
+			close(dirfd);
 		ctl_err_set(&err, CTL_E_INTERNAL, "out of memory");
 		add_item(st, IT_ERROR, NULL, &err);
 		return;
 	}
 	add_item(st, IT_DIR_START, NULL, NULL);
 	while (more) {
-		if (!next_names(dir, last, names, &n, &more)) {
+		if (dirfd < 0 || !next_names(dirfd, last, names, &n, &more)) {
 			ctl_err_init(&err);
 			ctl_err_set(&err, CTL_E_IO, "%s: cannot read directory", dir);
 			add_item(st, IT_ERROR, strdup(dir), &err);
 			if (first) { /* nothing else to say about it */
+				if (dirfd >= 0)
+					close(dirfd);
 				free(names);
 				return;
 			}
@@ -585,7 +619,8 @@ static void verify_dir(struct vstate *st, const char *dir)
 				memcpy(path + dlen, sep, strlen(sep));
 				memcpy(path + dlen + strlen(sep), name, strlen(name) + 1);
 			}
-			add_item(st, names[i][0] == 'r' ? IT_DIRREG : IT_DIRENT, path, NULL);
+			add_entry(st, names[i][0] == 'r' ? IT_DIRREG : IT_DIRENT, path,
+				  dirfd, strlen(name), NULL);
 		}
 		free(last);
 		last = n > 0 ? names[n - 1] : NULL;
@@ -596,6 +631,9 @@ static void verify_dir(struct vstate *st, const char *dir)
 	}
 	free(last);
 	free(names);
+	/* Its entries are verified before the directory is let go. */
+	flush(st);
+	close(dirfd);
 	add_item(st, IT_DIR_END, strdup(dir), NULL);
 }
 

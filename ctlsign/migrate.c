@@ -1731,7 +1731,9 @@ static int copy_inputs(struct ctl_err *err, const json_t *plan, const char *dir)
 	json_t *v;
 	char d[PATH_MAX];
 
-	snprintf(d, sizeof(d), "%s/files/inputs", dir);
+	if ((size_t)snprintf(d, sizeof(d), "%s/files/inputs", dir) >= sizeof(d))
+		return ctl_err_set(err, CTL_E_USAGE, "%s: the state directory's path is too long",
+				   dir);
 	if (!clear_dir(err, d, 1))
 		return 0;
 	json_object_foreach(json_object_get(plan, "inputs"), name, v) {

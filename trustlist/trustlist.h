@@ -163,6 +163,12 @@ int ctl_parse(struct ctl_file *out, struct ctl_err *err, const uint8_t *data,
 /* ctl_parse_path reads path (bounded by CTL_MAX_FILE) and parses it. */
 int ctl_parse_path(struct ctl_file *out, struct ctl_err *err,
 		   const char *path, enum ctl_parse_mode mode);
+/*
+ * ctl_parse_at is ctl_parse_path of name relative to the open directory
+ * dirfd (AT_FDCWD: the working directory); messages name it path.
+ */
+int ctl_parse_at(struct ctl_file *out, struct ctl_err *err, int dirfd,
+		 const char *name, const char *path, enum ctl_parse_mode mode);
 void ctl_file_cleanup(struct ctl_file *f);
 
 /*

@@ -50,6 +50,13 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
 		     uint8_t **out, size_t *out_len, struct stat *out_st)
 {
+	return ctl_read_file_at(err, AT_FDCWD, path, path, max, out, out_len, out_st);
+}
+
+int ctl_read_file_at(struct ctl_err *err, int dirfd, const char *name,
+		     const char *path, size_t max, uint8_t **out,
+		     size_t *out_len, struct stat *out_st)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	int fd = -1, ok = 0;
@@ -59,7 +66,7 @@ int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
 	 * O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
 	 * refused as not a regular file). Regular files ignore the flag.
 	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		ctl_err_set(err, CTL_E_IO, "%s: cannot open: %s", path,
 			    strerror(errno));

@@ -26,6 +26,15 @@ int ctl_read_file(struct ctl_err *err, const char *path, size_t max,
 struct stat;
 int ctl_read_file_st(struct ctl_err *err, const char *path, size_t max,
 		     uint8_t **out, size_t *out_len, struct stat *out_st);
+/*
+ * ctl_read_file_at is ctl_read_file_st of name relative to the open
+ * directory dirfd (AT_FDCWD: the working directory); messages name the
+ * file path. A directory's files are read by name, without walking the
+ * directory's path again for each one.
+ */
+int ctl_read_file_at(struct ctl_err *err, int dirfd, const char *name,
+		     const char *path, size_t max, uint8_t **out,
+		     size_t *out_len, struct stat *out_st);
 
 /* One output file of ctl_write_atomic_set. */
 struct ctl_out_file {

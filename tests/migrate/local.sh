@@ -181,6 +181,9 @@ run "$BIN" migrate status --state "$T/ref/st" --allow-stranded sbd
 expect "status with options" 2 2 "status takes only --state"
 run "$BIN" migrate resume --state "$T/ref/st" --allow-stranded everyone
 expect "bad class" 2 2 "--allow-stranded takes sbd, no-sbd or empty"
+long=$(printf '%02049d' 0)
+run "$BIN" migrate resume --state "$T/$long"
+expect "state path too long" 2 2 "--state DIR: a path of at most 2048 bytes"
 
 # --- --ctl naming the very file a root serves: the plan keeps its own copy ---
 fresh same
