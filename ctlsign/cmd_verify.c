@@ -7,8 +7,10 @@
  * arguments, and each directory's *.tlv files in name order), the
  * workers and the main thread verify its files in any order, each with
  * a key cache of its own, and the main thread prints the batch's lines
- * in input order. Output and exit status are those of one core, and
- * memory is bounded by the batch, not by the number of files.
+ * in input order. Two batches take turns: while the workers verify one,
+ * the main thread lists the next (a directory pass, path names), then
+ * joins them. Output and exit status are those of one core, and memory
+ * is bounded by the two batches, not by the number of files.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <dirent.h>
@@ -108,8 +110,11 @@ struct vstate {
 	size_t ok, invalid, malformed, unreadable, skipped;
 	size_t tried; /* entries of the current directory not skipped */
 
-	struct item items[BATCH];
-	size_t nitems;
+	struct item items[2][BATCH];
+	struct item *fill;        /* the batch being listed (main thread) */
+	size_t nfill;
+	struct item *run;         /* the batch being verified; NULL: none */
+	size_t nrun;
 
 	/* The pool, started at the first batch with two files or more. */
 	struct worker *workers;
@@ -209,8 +214,8 @@ static void take_items(struct vstate *st, struct ctl_key_cache *cache)
 {
 	size_t i;
 
-	while ((i = atomic_fetch_add(&st->next, 1)) < st->nitems)
-		verify_item(&st->items[i], cache, st->cert, st->now);
+	while ((i = atomic_fetch_add(&st->next, 1)) < st->nrun)
+		verify_item(&st->run[i], cache, st->cert, st->now);
 }
 
 static void *worker_main(void *arg)
@@ -393,37 +398,89 @@ static void print_item(struct vstate *st, const struct item *it)
 	print_notices(it);
 }
 
-/* flush verifies the listed items (on the pool) and prints them in order. */
-static void flush(struct vstate *st)
+/*
+ * start_run hands the listed batch to the pool (to the main thread alone
+ * with one job or one file) and leaves nothing listed. No batch may be
+ * running.
+ */
+static void start_run(struct vstate *st)
 {
 	size_t files = 0;
 
-	for (size_t i = 0; i < st->nitems; i++)
-		files += st->items[i].kind == IT_FILE || st->items[i].kind == IT_DIRENT ||
-			 st->items[i].kind == IT_DIRREG;
+	for (size_t i = 0; i < st->nfill; i++)
+		files += st->fill[i].kind == IT_FILE || st->fill[i].kind == IT_DIRENT ||
+			 st->fill[i].kind == IT_DIRREG;
 	if (files > 1 && st->jobs > 1 && st->workers == NULL)
 		pool_start(st);
+	pthread_mutex_lock(&st->lock);
+	st->run = st->fill;
+	st->nrun = st->nfill;
 	atomic_store(&st->next, 0);
 	if (st->nworkers > 0 && files > 1) {
-		pthread_mutex_lock(&st->lock);
 		st->busy = st->nworkers;
 		st->generation++;
 		pthread_cond_broadcast(&st->go);
-		pthread_mutex_unlock(&st->lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	st->fill = NULL;
+	st->nfill = 0;
+}
+
+/* end_run verifies what is left of the running batch, waits for the pool, prints it. */
+static void end_run(struct vstate *st)
+{
+	struct item *done = st->run;
+
+	take_items(st, st->cache);
+	pthread_mutex_lock(&st->lock);
+	while (st->busy > 0)
+		pthread_cond_wait(&st->done, &st->lock);
+	st->run = NULL;
+	pthread_mutex_unlock(&st->lock);
+	for (size_t i = 0; i < st->nrun; i++) {
+		print_item(st, &done[i]);
+		free(done[i].path);
+		free(done[i].notices);
+	}
+	st->nrun = 0;
+	/* Its buffer is the next to fill. */
+	if (st->fill == NULL)
+		st->fill = done;
+}
+
+/*
+ * next_batch: the running batch is finished, the listed one handed to
+ * the pool, and the finished one printed while the pool works, so that
+ * the main thread lists the batch after while the workers verify.
+ */
+static void next_batch(struct vstate *st)
+{
+	struct item *done = st->run;
+	size_t ndone = st->nrun;
+
+	if (done != NULL) {
 		take_items(st, st->cache);
 		pthread_mutex_lock(&st->lock);
 		while (st->busy > 0)
 			pthread_cond_wait(&st->done, &st->lock);
 		pthread_mutex_unlock(&st->lock);
-	} else {
-		take_items(st, st->cache);
 	}
-	for (size_t i = 0; i < st->nitems; i++) {
-		print_item(st, &st->items[i]);
-		free(st->items[i].path);
-		free(st->items[i].notices);
+	start_run(st);
+	for (size_t i = 0; i < ndone; i++) {
+		print_item(st, &done[i]);
+		free(done[i].path);
+		free(done[i].notices);
 	}
-	st->nitems = 0;
+	st->fill = done != NULL ? done : st->items[st->run == st->items[0]];
+}
+
+/* flush verifies and prints every item listed so far, in order. */
+static void flush(struct vstate *st)
+{
+	if (st->nfill > 0)
+		next_batch(st);
+	if (st->run != NULL)
+		end_run(st);
 }
 
 /*
@@ -437,9 +494,9 @@ static void add_entry(struct vstate *st, enum item_kind kind, char *path,
 {
 	struct item *it;
 
-	if (st->nitems == BATCH)
-		flush(st);
-	it = &st->items[st->nitems++];
+	if (st->nfill == BATCH)
+		next_batch(st);
+	it = &st->fill[st->nfill++];
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
 	it->path = path;
@@ -711,6 +768,7 @@ int cmd_verify(int argc, char **argv)
 	st->quiet = quiet;
 	st->now = now;
 	st->jobs = jobs > 0 ? jobs : default_jobs();
+	st->fill = st->items[0];
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->go, NULL);
 	pthread_cond_init(&st->done, NULL);
