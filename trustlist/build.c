@@ -51,7 +51,6 @@ struct cert_parts {
 	unsigned char *pub, *der;
 	int pub_len, der_len;
 	const ASN1_BIT_STRING *sig; /* borrowed from the X509 */
-	uint8_t sha1[SHA_DIGEST_LENGTH];
 };
 
 static void cert_parts_cleanup(struct cert_parts *c)
@@ -78,7 +77,6 @@ static int cert_parts_init(struct cert_parts *c, struct ctl_err *err, X509 *cert
 		return ctl_err_openssl(err, CTL_E_FORMAT,
 				       "certificate cannot be rendered as a record");
 	}
-	SHA1(c->der, (size_t)c->der_len, c->sha1);
 	return 1;
 }
 
@@ -137,8 +135,11 @@ static int build_record(struct cbb *b, struct ctl_err *err,
 				       spec->has_ip ? spec->ip : no_ip, 4);
 	if (st == STYLE_ITL_HASH) {
 		static const uint8_t sha1_code = DIGEST_SHA1;
+		uint8_t sha1[SHA_DIGEST_LENGTH];
 
-		ok = ok && cbb_element(b, REC_CERTHASH, c.sha1, sizeof(c.sha1)) &&
+		/* Hashed only where it is written: a CTL's records carry none. */
+		SHA1(c.der, (size_t)c.der_len, sha1);
+		ok = ok && cbb_element(b, REC_CERTHASH, sha1, sizeof(sha1)) &&
 		     cbb_element(b, REC_HASHALGORITHM, &sha1_code, 1);
 	}
 	ok = ok && cbb_close(b);
