@@ -159,6 +159,57 @@ static void test_signed_by_another_key(void **state)
 	ctl_signer_free(other);
 }
 
+/*
+ * One cache, one signer, files of every digest in turn: the key's verify
+ * context keeps the digest last set, and must take each file's own (a
+ * stale SHA-1 on a SHA-256 file fails PKCS#1's DigestInfo check).
+ */
+static void test_digest_switch(void **state)
+{
+	static const uint8_t order[] = { DIGEST_SHA256, DIGEST_SHA1, DIGEST_SHA512,
+					 DIGEST_SHA1, DIGEST_SHA256, DIGEST_SHA256 };
+	struct fx *fx = *state;
+	struct ctl_key_cache *cache = ctl_key_cache_new();
+	uint8_t *out[DIGEST_SHA512 + 1] = { NULL };
+	size_t len[DIGEST_SHA512 + 1] = { 0 };
+	struct ctl_err err;
+
+	assert_non_null(cache);
+	for (uint8_t d = DIGEST_SHA1; d <= DIGEST_SHA512; d++) {
+		struct ctl_build_opts o = { .kind = KIND_CTL, .digest = d,
+					    .timestamp = SEED_TIMESTAMP,
+					    .filename = "CTLFile.tlv",
+					    .ver_major = 1, .ver_minor = 2 };
+
+		ctl_err_init(&err);
+		assert_true(ctl_build(&err, &out[d], &len[d], &o, fx->c.signer,
+				      fx->c.specs, 4, NULL, 0));
+	}
+	for (size_t i = 0; i < sizeof(order); i++)
+		assert_int_equal(verdict(out[order[i]], len[order[i]], &err, cache), CTL_OK);
+	/* A SHA-256 file's signature bytes under a SHA-1 file's header: refused. */
+	{
+		struct ctl_file a, b;
+		uint8_t *mix;
+
+		ctl_err_init(&err);
+		assert_true(ctl_parse(&a, &err, out[DIGEST_SHA1], len[DIGEST_SHA1], PARSE_AUTO));
+		assert_true(ctl_parse(&b, &err, out[DIGEST_SHA256], len[DIGEST_SHA256], PARSE_AUTO));
+		assert_int_equal(a.signature.n, b.signature.n);
+		mix = malloc(len[DIGEST_SHA1]);
+		assert_non_null(mix);
+		memcpy(mix, out[DIGEST_SHA1], len[DIGEST_SHA1]);
+		memcpy(mix + (a.signature.p - a.buf), b.signature.p, b.signature.n);
+		assert_int_equal(verdict(mix, len[DIGEST_SHA1], &err, cache), CTL_E_VERIFY);
+		free(mix);
+		ctl_file_cleanup(&a);
+		ctl_file_cleanup(&b);
+	}
+	for (uint8_t d = DIGEST_SHA1; d <= DIGEST_SHA512; d++)
+		free(out[d]);
+	ctl_key_cache_free(cache);
+}
+
 /* Locates the first occurrence of record i's field and corrupts it. */
 static void test_record_disagrees_with_cert(void **state)
 {
@@ -395,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signed_by_another_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_disagrees_with_cert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seeded_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_digest_switch, setup, teardown),
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_sgn_wrong_cert),
 		cmocka_unit_test_setup_teardown(test_cache_eviction, setup, teardown),
