@@ -110,22 +110,31 @@ void ctl_key_cache_free(struct ctl_key_cache *c)
 }
 
 /*
- * der_hash: FNV-1a over the length and the last 32 bytes, which are the
+ * der_hash: a hash of the length and the last 32 bytes, which are the
  * certificate's own signature: distinct certificates differ there, and
  * hashing 32 bytes instead of ~1 KB keeps a lookup far below a record's
- * other costs. Certificates made to collide only lengthen one chain;
+ * other costs. Taken a word at a time (a byte-wise FNV-1a was a chain of
+ * 40 dependent multiplies per lookup, five lookups per file). Not a
+ * defence: certificates made to collide only lengthen one chain, and
  * every hit is confirmed by comparing all the bytes.
  */
 static uint64_t der_hash(const uint8_t *der, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-	size_t from = n > 32 ? n - 32 : 0;
+	uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)n;
 
-	for (size_t i = 0; i < sizeof(n); i++)
-		h = (h ^ ((n >> (8 * i)) & 0xff)) * 0x100000001b3u;
-	for (size_t i = from; i < n; i++)
-		h = (h ^ der[i]) * 0x100000001b3u;
-	return h;
+	if (n >= 32) {
+		for (size_t i = n - 32; i < n; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, der + i, sizeof(w));
+			h = (h ^ w) * 0x9e3779b97f4a7c15u;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ der[i]) * 0x100000001b3u;
+	}
+	/* The bucket is taken from the low bits: fold the high ones in. */
+	return h ^ (h >> 31);
 }
 
 /*
