@@ -77,9 +77,28 @@ size_t ctl_text_safe(char *out, size_t cap, const uint8_t *p, size_t n)
 	if (cap == 0)
 		return 0;
 	for (size_t i = 0; i < n; i += k) {
-		int raw = unit(&k, p + i, n - i);
-		size_t w = raw ? k : 4 * k;
+		int raw;
+		size_t w, r = 0;
 
+		/*
+		 * A run of printable ASCII, which every rule passes as it is,
+		 * copied at once: names are mostly that, and a unit at a time
+		 * was the largest cost of `show` after the cryptography.
+		 */
+		while (i + r < n && p[i + r] >= 0x20 && p[i + r] < 0x7f)
+			r++;
+		if (r > 0) {
+			if (r > cap - 1 - o)
+				r = cap - 1 - o;
+			if (r == 0)
+				break;
+			memcpy(out + o, p + i, r);
+			o += r;
+			k = r;
+			continue;
+		}
+		raw = unit(&k, p + i, n - i);
+		w = raw ? k : 4 * k;
 		if (w >= cap - o)
 			break;
 		if (raw) {

@@ -344,8 +344,31 @@ int ctl_find_signer(const struct ctl_file *f)
 
 void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20])
 {
-	EVP_Digest(f->buf, f->len, md5, NULL, EVP_md5(), NULL);
-	EVP_Digest(f->buf, f->len, sha1, NULL, EVP_sha1(), NULL);
+	/*
+	 * MD5 and SHA-1 fetched once for the process and kept to its end:
+	 * EVP_md5() and EVP_sha1() fetch implicitly in every EVP_Digest, a
+	 * provider lookup under a lock. Threads (verify -j) may race to
+	 * fetch: the first stored wins, a loser frees its own. Should a
+	 * fetch fail, the implicit one is used, as before.
+	 */
+	static EVP_MD *fetched[2];
+	static const char *const names[2] = { "MD5", "SHA1" };
+	const EVP_MD *md[2] = { EVP_md5(), EVP_sha1() };
+
+	for (int i = 0; i < 2; i++) {
+		EVP_MD *m = __atomic_load_n(&fetched[i], __ATOMIC_ACQUIRE), *none = NULL;
+
+		if (m == NULL && (m = EVP_MD_fetch(NULL, names[i], NULL)) != NULL &&
+		    !__atomic_compare_exchange_n(&fetched[i], &none, m, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			EVP_MD_free(m);
+			m = none;
+		}
+		if (m != NULL)
+			md[i] = m;
+	}
+	EVP_Digest(f->buf, f->len, md5, NULL, md[0], NULL);
+	EVP_Digest(f->buf, f->len, sha1, NULL, md[1], NULL);
 }
 
 /* Every certificate parses and agrees with its record's fields. */

@@ -144,6 +144,105 @@ no_raw "verify, hostile subject"
 SOURCE_DATE_EPOCH=$NOW run "$BIN" show "$T/evil.tlv"
 no_raw "show, hostile subject"
 
+# The listing's every byte, text and --json, against golden files made
+# with the fprintf-era `show`: the committed fixtures, a hostile copy of
+# CTLFile.tlv (an escape in a name, a byte that is not UTF-8, an unknown
+# record tag: it no longer verifies), all expired (2100-01-01) or the
+# CTL's certificates expiring in 10 days. Relative paths: the first line.
+mkdir "$T/g"
+cp "$DATA/golden/CTLFile.tlv" "$DATA/golden/ITLFile.tlv" \
+	"$DATA/golden/SEP001122334455.cnf.xml.sgn" "$DATA/pub.pem" "$T/g/"
+python3 - "$T/g/CTLFile.tlv" "$T/g/hostile.tlv" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[348] = 0x1b   # record 1's DNSNAME "cucm-1051-a-pub": '-' becomes ESC
+b[366] = 0xc3   # record 1's SUBJECTNAME: a lone UTF-8 lead byte
+b[1485] = 99    # record 1's IPADDRESS tag: unknown
+open(sys.argv[2], "wb").write(b)
+PY
+SOON=$(($(date -u -d 2036-11-19T15:43:10Z +%s) - 10 * 86400 - 3600))
+# listings [--json]: the golden runs, their outputs one after another.
+listings() {
+	(cd "$T/g" &&
+		SOURCE_DATE_EPOCH=4102444800 "$BIN" show ${1:+"$1"} CTLFile.tlv ITLFile.tlv hostile.tlv &&
+		SOURCE_DATE_EPOCH=4102444800 "$BIN" show ${1:+"$1"} --cert pub.pem SEP001122334455.cnf.xml.sgn &&
+		SOURCE_DATE_EPOCH=$SOON "$BIN" show ${1:+"$1"} CTLFile.tlv) >"$T/listings" 2>"$T/err" ||
+		fail "show${1:+ $1} of the golden files: $(cat "$T/err")"
+}
+GOLDEN=$(dirname "$0")/show_listing.golden
+listings
+cmp -s "$GOLDEN" "$T/listings" ||
+	fail "show: the listing differs from $GOLDEN: $(diff "$GOLDEN" "$T/listings" | head -20)"
+listings --json
+cmp -s "$GOLDEN.json" "$T/listings" ||
+	fail "show --json: differs from $GOLDEN.json: $(diff "$GOLDEN.json" "$T/listings" | head -5)"
+
+# The certificate facts cache (bounded, keyed by the certificate's bytes):
+# one run over files whose certificates alternate, and over more distinct
+# certificates than it holds (FACTS_SETS * FACTS_WAYS, 128), twice, shows
+# what each file shows alone. The certificates share a key and a name
+# length, and expire on different days (some expired, some soon at NOW).
+N=150
+i=1
+names=""
+while [ "$i" -le "$N" ]; do
+	openssl req -config "$T/req.cnf" -x509 -new -key "$DATA/capf.key" \
+		-subj "/CN=facts$(printf %03d "$i")" -set_serial "$i" -days "$i" \
+		-out "$T/f$i.pem" 2>/dev/null || fail "cannot make certificate $i"
+	"$BIN" build -q -o "$T/f$i.tlv" --timestamp "$TS" --sign-key "$T/sign.key" \
+		--sign-cert "$DATA/pub.pem" --ccm-tftp "$DATA/pub.pem" \
+		--tvs "$T/f$i.pem,dns=node$i" || fail "build of f$i.tlv failed"
+	names="$names $T/f$i.tlv"
+	i=$((i + 1))
+done
+# alone FILE...: each FILE shown by a run of its own, as one run shows them.
+alone() {
+	first=1
+	for f in "$@"; do
+		[ "$first" -eq 1 ] || echo
+		first=0
+		SOURCE_DATE_EPOCH=$NOW "$BIN" show "$f" || return 1
+	done
+}
+for files in "$T/f1.tlv $T/f2.tlv $T/f1.tlv $T/f2.tlv $T/f1.tlv" \
+	"$names $names $T/ctl.tlv $T/f1.tlv"; do
+	# shellcheck disable=SC2086 # the list is meant to split
+	SOURCE_DATE_EPOCH=$NOW run "$BIN" show $files
+	expect "show of many certificates" 0 0
+	cp "$T/out" "$T/many"
+	# shellcheck disable=SC2086
+	alone $files >"$T/alone" 2>&1 || fail "show of a file alone failed: $(tail -1 "$T/alone")"
+	cmp -s "$T/alone" "$T/many" ||
+		fail "show of many files is not each shown alone: $(diff "$T/alone" "$T/many" | head -8)"
+	# shellcheck disable=SC2086
+	SOURCE_DATE_EPOCH=$NOW run "$BIN" show --json $files
+	# shellcheck disable=SC2086
+	SOURCE_DATE_EPOCH=$NOW python3 - "$T/out" "$BIN" $files <<'PY' || json_alone=no
+import json, subprocess, sys
+many = json.load(open(sys.argv[1]))["files"]
+alone = [json.loads(subprocess.run([sys.argv[2], "show", "--json", f], check=True,
+                                   capture_output=True).stdout)["files"][0]
+         for f in sys.argv[3:]]
+sys.exit(many != alone)
+PY
+	[ "${json_alone:-}" != no ] || fail "show --json of many files is not each shown alone"
+	json_alone=
+done
+grep -q "^Notice: this certificate expired" "$T/many" || fail "facts: no expired certificate shown"
+grep -q "^Notice: this certificate expires" "$T/many" || fail "facts: no expiring certificate shown"
+
+# A file that cannot be read, in a log of both streams: its error line
+# whole, between the listings before and after it.
+set +e
+"$BIN" show "$DATA/golden/CTLFile.tlv" "$T/none.tlv" "$DATA/golden/ITLFile.tlv" >"$T/both" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "show of a missing file: exit $rc, expected 3"
+[ "$(awk '/ctlsign: /{print prev "|" substr($0, 1, index($0, "none.tlv: ") + 9)} {prev=$0}' "$T/both")" = \
+	"The CTL file was verified successfully.|ctlsign: $T/none.tlv: " ] ||
+	fail "show of a missing file: the error line is not between the listings: $(grep -n 'ctlsign: ' "$T/both")"
+grep -q "^The ITL file was verified successfully.\$" "$T/both" || fail "show of a missing file: no listing after it"
+
 # The clock must be a number, as for build's TIMESTAMP.
 for cmd in show verify; do
 	SOURCE_DATE_EPOCH=soon run "$BIN" "$cmd" "$T/ctl.tlv"
