@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +71,13 @@ static const char verify_usage[] =
  */
 #define DIR_CHUNK 8192
 #define DIR_ROOM (DIR_CHUNK + DIR_CHUNK / 2)
+/*
+ * Directories held open at once: each stays open until its last entry
+ * is verified, so entries of many small directories share a batch. More
+ * than this (or than the descriptor limit leaves room for) and what is
+ * listed is verified first, to let them go.
+ */
+#define DIRS_HELD 64
 
 enum item_kind {
 	IT_FILE,    /* an argument: verify it */
@@ -91,6 +100,7 @@ struct item {
 	 */
 	int dirfd;
 	const char *name;
+	int close_fd;   /* IT_DIR_END: its directory, closed once printed; else -1 */
 	enum outcome out;
 	int signer_index;
 	struct ctl_err err;
@@ -109,6 +119,8 @@ struct vstate {
 	/* The summary's classes: by exit status 1, 2 and 3 (others: invalid). */
 	size_t ok, invalid, malformed, unreadable, skipped;
 	size_t tried; /* entries of the current directory not skipped */
+	int dirs_held; /* directories open for entries listed, not yet printed */
+	int dirs_max;  /* at most this many: DIRS_HELD, or fewer under a low fd limit */
 
 	struct item items[2][BATCH];
 	struct item *fill;        /* the batch being listed (main thread) */
@@ -399,6 +411,21 @@ static void print_item(struct vstate *st, const struct item *it)
 }
 
 /*
+ * print_release prints a verified item and lets go of what it holds: at
+ * a directory's end, the directory (every entry of it is verified).
+ */
+static void print_release(struct vstate *st, struct item *it)
+{
+	print_item(st, it);
+	free(it->path);
+	free(it->notices);
+	if (it->close_fd >= 0) {
+		close(it->close_fd);
+		st->dirs_held--;
+	}
+}
+
+/*
  * start_run hands the listed batch to the pool (to the main thread alone
  * with one job or one file) and leaves nothing listed. No batch may be
  * running.
@@ -437,11 +464,8 @@ static void end_run(struct vstate *st)
 		pthread_cond_wait(&st->done, &st->lock);
 	st->run = NULL;
 	pthread_mutex_unlock(&st->lock);
-	for (size_t i = 0; i < st->nrun; i++) {
-		print_item(st, &done[i]);
-		free(done[i].path);
-		free(done[i].notices);
-	}
+	for (size_t i = 0; i < st->nrun; i++)
+		print_release(st, &done[i]);
 	st->nrun = 0;
 	/* Its buffer is the next to fill. */
 	if (st->fill == NULL)
@@ -466,11 +490,8 @@ static void next_batch(struct vstate *st)
 		pthread_mutex_unlock(&st->lock);
 	}
 	start_run(st);
-	for (size_t i = 0; i < ndone; i++) {
-		print_item(st, &done[i]);
-		free(done[i].path);
-		free(done[i].notices);
-	}
+	for (size_t i = 0; i < ndone; i++)
+		print_release(st, &done[i]);
 	st->fill = done != NULL ? done : st->items[st->run == st->items[0]];
 }
 
@@ -504,6 +525,7 @@ static void add_entry(struct vstate *st, enum item_kind kind, char *path,
 	it->name = path == NULL ? NULL :
 		   dirfd == AT_FDCWD ? path : path + strlen(path) - name_len;
 	it->signer_index = -1;
+	it->close_fd = -1;
 	ctl_err_init(&it->err);
 	if (err != NULL)
 		it->err = *err;
@@ -563,7 +585,7 @@ static char *listed(const struct dirent *de)
 static int next_names(int dirfd, const char *last, char **names,
 		      size_t *out_n, int *out_more)
 {
-	int fd = dup(dirfd);
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	char *bound = NULL; /* once names were dropped: nothing after it is kept */
@@ -627,12 +649,21 @@ static void verify_dir(struct vstate *st, const char *dir)
 	char *last = NULL;
 	struct ctl_err err;
 	int more = 1, first = 1;
+	int dirfd;
+
+	/* Room for one more directory: the listed ones verified, let go. */
+	if (st->dirs_held >= st->dirs_max)
+		flush(st);
 	/*
 	 * Its files are opened relative to the directory (no walk of its
 	 * path per file), and every pass lists the directory that was opened.
+	 * Out of descriptors with directories held: let them go, try again.
 	 */
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 && (errno == EMFILE || errno == ENFILE) && st->dirs_held > 0) {
+		flush(st);
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	ctl_err_init(&err);
 	if (names == NULL) {
 		if (dirfd >= 0)
@@ -688,10 +719,25 @@ static void verify_dir(struct vstate *st, const char *dir)
 	}
 	free(last);
 	free(names);
-	/* Its entries are verified before the directory is let go. */
-	flush(st);
-	close(dirfd);
+	/* Closed when this item is printed, after every entry before it. */
+	st->dirs_held++;
 	add_item(st, IT_DIR_END, strdup(dir), NULL);
+	st->fill[st->nfill - 1].close_fd = dirfd;
+}
+
+/*
+ * dirs_max: how many directories may be held open, leaving descriptors
+ * for stdio, the listing's own, and a file per thread, with room to spare.
+ */
+static int dirs_max(int jobs)
+{
+	struct rlimit rl;
+	long room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return DIRS_HELD;
+	room = (long)(rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur) - 16 - 2L * jobs;
+	return room < 1 ? 1 : room > DIRS_HELD ? DIRS_HELD : (int)room;
 }
 
 /* default_jobs: the CPUs this process may run on (taskset, cgroups' cpuset). */
@@ -769,6 +815,7 @@ int cmd_verify(int argc, char **argv)
 	st->now = now;
 	st->jobs = jobs > 0 ? jobs : default_jobs();
 	st->fill = st->items[0];
+	st->dirs_max = dirs_max(st->jobs);
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->go, NULL);
 	pthread_cond_init(&st->done, NULL);

@@ -63,6 +63,25 @@ same "quiet" -q "$good" "$T/sig.tlv" "$good"
 same "one file" "$good"
 [ "$rc1" -eq 0 ] || fail "one file: exit $rc1"
 
+# Many small directories: each is held open until its entries are
+# verified, so their entries share batches; under a low descriptor limit
+# fewer are held at once, and every file is still read.
+mkdir "$T/many"
+i=0
+while [ "$i" -lt 150 ]; do
+	mkdir "$T/many/d$i"
+	cp "$good" "$T/many/d$i/a.tlv"
+	i=$((i + 1))
+done
+same "150 directories" -q "$T"/many/d*
+[ "$rc1" -eq 0 ] || fail "150 directories: exit $rc1: $(head -n 3 "$T/err1")"
+for lim in 64 16 10; do
+	(ulimit -n "$lim" && exec "$BIN" verify -j 4 "$T"/many/d*) >"$T/out" 2>"$T/err" ||
+		fail "150 directories, ulimit -n $lim: exit $?: $(head -n 3 "$T/err")"
+	tail -n 1 "$T/out" | grep -qx "150 valid, 0 invalid, 0 malformed, 0 unreadable, 0 skipped" ||
+		fail "150 directories, ulimit -n $lim: $(tail -n 1 "$T/out")"
+done
+
 # The default (every CPU this process may use) prints the same.
 run "$BIN" verify -j 1 "$d"
 cp "$T/out" "$T/outd1"
