@@ -43,6 +43,11 @@ extern char **environ;
 
 #define STATE_MAX (4u << 20)   /* plan.json, state.json: far more than any plan needs */
 #define CHILD_OUT_MAX (64u << 20)
+/*
+ * The state directory's real path at most: its files' paths (a node's
+ * name and a file's under files/) are composed in PATH_MAX buffers.
+ */
+#define STATE_DIR_MAX 2048
 
 struct run {
 	const char *dir;        /* the state directory, absolute */
@@ -329,6 +334,9 @@ static int open_dir(struct ctl_err *err, struct run *r, const char *dir, int loc
 	if (lstat(dir, &st) != 0 || realpath(dir, r->dirbuf) == NULL)
 		return ctl_err_set(err, CTL_E_IO, "--state %s: %s", dir, strerror(errno));
 	r->dir = r->dirbuf;
+	if (strlen(r->dir) > STATE_DIR_MAX)
+		return ctl_err_set(err, CTL_E_USAGE, "--state %s: its real path is longer "
+				   "than %d bytes", dir, STATE_DIR_MAX);
 	if (!S_ISDIR(st.st_mode))
 		return ctl_err_set(err, CTL_E_IO, "--state %s: not a directory (%s)", dir,
 				   ctl_file_kind(st.st_mode));
@@ -1625,8 +1633,14 @@ int mig_dry_run(const json_t *plan, const char *dir)
 			return cmd_fail(&err);
 	}
 	/* Previews live in a private directory of their own, removed at the end. */
-	snprintf(pdir, sizeof(pdir), "%s/ctlsign-dry-run.XXXXXX",
-		 tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+	if ((size_t)snprintf(pdir, sizeof(pdir), "%s/ctlsign-dry-run.XXXXXX",
+			     tmp != NULL && tmp[0] == '/' ? tmp : "/tmp") > STATE_DIR_MAX) {
+		struct ctl_err err;
+
+		ctl_err_init(&err);
+		ctl_err_set(&err, CTL_E_USAGE, "TMPDIR: a path longer than %d bytes", STATE_DIR_MAX);
+		return cmd_fail(&err);
+	}
 	if (mkdtemp(pdir) == NULL) {
 		struct ctl_err err;
 

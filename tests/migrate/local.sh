@@ -184,6 +184,15 @@ expect "bad class" 2 2 "--allow-stranded takes sbd, no-sbd or empty"
 long=$(printf '%02049d' 0)
 run "$BIN" migrate resume --state "$T/$long"
 expect "state path too long" 2 2 "--state DIR: a path of at most 2048 bytes"
+# A short --state whose real path is long (a deep working directory).
+seg=$(printf '%0120d' 0)
+deep=$T/deep/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg/$seg
+mkdir -p "$deep/st"
+chmod 700 "$deep/st"
+cd "$deep"
+run "$BIN" migrate status --state st
+cd - >/dev/null
+expect "state real path too long" 2 1 "--state st: its real path is longer than 2048 bytes"
 
 # --- --ctl naming the very file a root serves: the plan keeps its own copy ---
 fresh same
