@@ -33,7 +33,7 @@ static const char show_usage[] =
 	"  -h, --help    this text\n"
 	"\n"
 	"exit status: 0 printed (even if the signature is bad: see the last line),\n"
-	"2 malformed, 3 unreadable\n";
+	"2 malformed, 3 unreadable, 6 a digest OpenSSL refuses (MD5 when it runs FIPS-only)\n";
 
 /* Certificate facts for a record, when its CERTIFICATE parses. */
 struct cert_facts {
@@ -134,8 +134,9 @@ static void known_fill(struct cert_known *k, struct ctl_key_cache *cache,
 	uint8_t md[SHA_DIGEST_LENGTH];
 	int kn = 0;
 
-	SHA1(der, n, md);
-	ctl_hex(k->sha1, md, sizeof(md), 0, 0);
+	/* Refused (out of memory): no digest made up; shown as unavailable. */
+	if (SHA1(der, n, md) != NULL)
+		ctl_hex(k->sha1, md, sizeof(md), 0, 0);
 	x = ctl_key_cache_cert(cache, der, n);
 	if (x == NULL)
 		x = own = d2i_X509(NULL, &p, (long)n);
@@ -599,7 +600,7 @@ static void show_record(struct obuf *o, struct facts_cache *fc,
 			}
 			break;
 		case REC_CERTIFICATE:
-			ob_str(o, cf.sha1);
+			ob_str(o, cf.sha1[0] ? cf.sha1 : "(unavailable)");
 			ob_str(o, " (SHA1)\n                                    ");
 			if (cf.ok) {
 				ob_str(o, "valid ");
@@ -647,14 +648,13 @@ static void show_record(struct obuf *o, struct facts_cache *fc,
 
 static void show_text(struct obuf *o, struct facts_cache *fc,
 		      struct ctl_key_cache *cache, const char *path,
-		      const struct ctl_file *f, int verified,
+		      const struct ctl_file *f, const uint8_t md5[16],
+		      const uint8_t sha1[20], int verified,
 		      const struct ctl_err *verr, int signer)
 {
-	uint8_t md5[16], sha1[20];
 	char hex[41];
 	const char *kind = kind_name(f);
 
-	ctl_checksums(f, md5, sha1);
 	/* The path may come from a glob over a directory anyone can write. */
 	ob_safe(o, (const uint8_t *)path, strlen(path));
 	ob_str(o, "\n\nThe checksum value of the ");
@@ -774,7 +774,7 @@ static json_t *json_record(struct facts_cache *fc, struct ctl_key_cache *cache,
 	cj_set(o, "serial", json_serial(&r->serial));
 	cj_set(o, "key_bits", cf.bits > 0 ? cj_int(cf.bits) : cj_str(NULL));
 	cj_set(o, "key_type", cj_str(cf.key_type[0] ? cf.key_type : NULL));
-	cj_set(o, "cert_sha1", r->cert.present ? cj_str(cf.sha1) : cj_str(NULL));
+	cj_set(o, "cert_sha1", r->cert.present && cf.sha1[0] ? cj_str(cf.sha1) : cj_str(NULL));
 	cj_set(o, "cert_parses", r->cert.present ? cj_bool(cf.ok) : cj_str(NULL));
 	/* "?": a date OpenSSL cannot convert; unknown, so null. */
 	cj_set(o, "not_before", cj_str(cf.ok && strcmp(cf.not_before, "?") != 0 ?
@@ -796,15 +796,14 @@ static json_t *json_record(struct facts_cache *fc, struct ctl_key_cache *cache,
 
 /* json_file: one file's facts (docs/json.md, docs/schema/show.json). */
 static json_t *json_file(struct facts_cache *fc, struct ctl_key_cache *cache,
-			 const char *path, const struct ctl_file *f, int verified,
+			 const char *path, const struct ctl_file *f,
+			 const uint8_t md5[16], const uint8_t sha1[20], int verified,
 			 const struct ctl_err *verr, int signer)
 {
-	uint8_t md5[16], sha1[20];
 	char hex[41], t[32], v[8];
 	json_t *o = cj_obj(), *s = cj_obj(), *recs = cj_arr(), *pl;
 	const char *digest = f->digest.present ? ctl_digest_name(f->digest.p[0]) : NULL;
 
-	ctl_checksums(f, md5, sha1);
 	cj_set(o, "path", cj_str(path));
 	cj_set(o, "error", cj_str(NULL));
 	cj_set(o, "kind", cj_str(kind_name(f)));
@@ -929,11 +928,21 @@ int cmd_show(int argc, char **argv)
 		struct ctl_file f;
 		struct ctl_err verr;
 		struct ctl_verify_result vr;
+		uint8_t md5[16], sha1[20];
+		int parsed;
 		int ok, code;
 
 		ctl_err_init(&err);
 		ctl_err_init(&verr);
-		if (!ctl_parse_path(&f, &err, argv[i], PARSE_AUTO)) {
+		parsed = ctl_parse_path(&f, &err, argv[i], PARSE_AUTO);
+		/* MD5 refused (a FIPS-only OpenSSL): no checksum is made up. */
+		if (parsed && !ctl_checksums(&f, md5, sha1)) {
+			ctl_file_cleanup(&f);
+			ctl_err_set(&err, CTL_E_INTERNAL, "%s: cannot compute its MD5 and "
+				    "SHA-1: OpenSSL refuses the digest", argv[i]);
+			parsed = 0;
+		}
+		if (!parsed) {
 			/* The error line after the listings before it. */
 			if (!json)
 				fflush(stdout);
@@ -945,12 +954,13 @@ int cmd_show(int argc, char **argv)
 		}
 		ok = ctl_verify(&f, &verr, &vr, cache, cert);
 		if (json) {
-			cj_add(files, json_file(fc, cache, argv[i], &f, ok, &verr,
+			cj_add(files, json_file(fc, cache, argv[i], &f, md5, sha1, ok, &verr,
 						ctl_find_signer(&f)));
 		} else {
 			if (i > optind)
 				fputs("\n", stdout);
-			show_text(&ob, fc, cache, argv[i], &f, ok, &verr, ctl_find_signer(&f));
+			show_text(&ob, fc, cache, argv[i], &f, md5, sha1, ok, &verr,
+				  ctl_find_signer(&f));
 		}
 		ctl_file_cleanup(&f);
 	}

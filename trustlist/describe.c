@@ -182,7 +182,8 @@ int ctl_record_sha1_hex(char *out, const struct ctl_record *r, char sep, int upp
 	out[0] = '\0';
 	if (!r->cert.present)
 		return 0;
-	SHA1(r->cert.p, r->cert.n, md);
+	if (SHA1(r->cert.p, r->cert.n, md) == NULL)
+		return 0;
 	ctl_hex(out, md, sizeof(md), sep, upper);
 	return 1;
 }

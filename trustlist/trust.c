@@ -136,10 +136,8 @@ static const struct ctl_record *holds(const struct ctl_file *f,
  */
 static int rec_sha1(const struct ctl_record *r, uint8_t out[SHA_DIGEST_LENGTH])
 {
-	if (r->cert.present) {
-		SHA1(r->cert.p, r->cert.n, out);
-		return 1;
-	}
+	if (r->cert.present)
+		return SHA1(r->cert.p, r->cert.n, out) != NULL;
 	if (r->certhash.present && r->certhash.n == SHA_DIGEST_LENGTH) {
 		memcpy(out, r->certhash.p, SHA_DIGEST_LENGTH);
 		return 1;
@@ -816,7 +814,12 @@ int ctl_trust_plan(struct ctl_trust_step *out, struct ctl_err *err,
 				ctl_err_set(err, CTL_E_INTERNAL, "--tvs: cannot encode the certificate");
 				goto done;
 			}
-			SHA1(der, (size_t)n, given->sha1[given->n++]);
+			if (SHA1(der, (size_t)n, given->sha1[given->n]) == NULL) {
+				OPENSSL_free(der);
+				ctl_err_set(err, CTL_E_INTERNAL, "--tvs: cannot hash the certificate");
+				goto done;
+			}
+			given->n++;
 			OPENSSL_free(der);
 		}
 	}

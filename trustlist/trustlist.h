@@ -374,12 +374,14 @@ enum ctl_rec_style ctl_style_for(enum ctl_kind kind, uint16_t role);
  */
 struct ctl_verify_result {
 	int signer_index;      /* record that signed the file, -1 if none */
-	uint8_t sha1[20];      /* of the whole file; filled only when */
-	uint8_t md5[16];       /* ctl_verify is called without a cache */
 };
 
-/* ctl_checksums computes the MD5 and SHA-1 of the whole file (show ctl). */
-void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20]);
+/*
+ * ctl_checksums computes the MD5 and SHA-1 of the whole file (show ctl).
+ * Returns 0, both zeroed, if OpenSSL refuses a digest (MD5 under a
+ * FIPS-only configuration).
+ */
+int ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20]);
 
 /*
  * ctl_key_cache - parsed public keys keyed by certificate bytes, so that

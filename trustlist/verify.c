@@ -133,8 +133,10 @@ static uint64_t der_hash(const uint8_t *der, size_t n)
 		for (size_t i = 0; i < n; i++)
 			h = (h ^ der[i]) * 0x100000001b3u;
 	}
-	/* The bucket is taken from the low bits: fold the high ones in. */
-	return h ^ (h >> 31);
+	/* The bucket is taken from the low bits: mix every bit into them. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	return h ^ (h >> 33);
 }
 
 /*
@@ -342,7 +344,7 @@ int ctl_find_signer(const struct ctl_file *f)
 	return -1;
 }
 
-void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20])
+int ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20])
 {
 	/*
 	 * MD5 and SHA-1 fetched once for the process and kept to its end:
@@ -367,8 +369,14 @@ void ctl_checksums(const struct ctl_file *f, uint8_t md5[16], uint8_t sha1[20])
 		if (m != NULL)
 			md[i] = m;
 	}
-	EVP_Digest(f->buf, f->len, md5, NULL, md[0], NULL);
-	EVP_Digest(f->buf, f->len, sha1, NULL, md[1], NULL);
+	if (EVP_Digest(f->buf, f->len, md5, NULL, md[0], NULL) != 1 ||
+	    EVP_Digest(f->buf, f->len, sha1, NULL, md[1], NULL) != 1) {
+		ERR_clear_error();
+		memset(md5, 0, 16);
+		memset(sha1, 0, 20);
+		return 0;
+	}
+	return 1;
 }
 
 /* Every certificate parses and agrees with its record's fields. */
@@ -595,8 +603,6 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	 * every parse of it costs ~100 us of decoder lookup.
 	 */
 	if (cache == NULL) {
-		if (out != NULL)
-			ctl_checksums(f, res.md5, res.sha1);
 		cache = own = ctl_key_cache_new();
 		if (own == NULL) {
 			ctl_err_set(err, CTL_E_INTERNAL, "out of memory");

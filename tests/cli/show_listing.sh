@@ -243,6 +243,28 @@ set -e
 	fail "show of a missing file: the error line is not between the listings: $(grep -n 'ctlsign: ' "$T/both")"
 grep -q "^The ITL file was verified successfully.\$" "$T/both" || fail "show of a missing file: no listing after it"
 
+# An OpenSSL that refuses the digests (only FIPS-approved ones, and no
+# FIPS provider; MD5 on a FIPS host): no checksum is made up, the file
+# is an error, exit 6.
+cat >"$T/fips.cnf" <<'CNF'
+openssl_conf = openssl_init
+[openssl_init]
+alg_section = evp_properties
+[evp_properties]
+default_properties = "fips=yes"
+CNF
+OPENSSL_CONF=$T/fips.cnf run "$BIN" show "$DATA/golden/CTLFile.tlv"
+expect "show, digests refused" 6 1 "CTLFile.tlv: cannot compute its MD5 and SHA-1: OpenSSL refuses the digest"
+[ ! -s "$T/out" ] || fail "show, digests refused: printed $(head -n 3 "$T/out")"
+OPENSSL_CONF=$T/fips.cnf run "$BIN" show --json "$DATA/golden/CTLFile.tlv"
+[ "$rc" -eq 6 ] || fail "show --json, digests refused: exit $rc"
+python3 - "$T/out" <<'PY' || fail "show --json, digests refused: $(cat "$T/out")"
+import json, sys
+f = json.load(open(sys.argv[1]))["files"][0]
+sys.exit(not (f["error"]["code"] == 6 and "md5" not in f))
+PY
+unset OPENSSL_CONF # a shell may keep an assignment made before a function
+
 # The clock must be a number, as for build's TIMESTAMP.
 for cmd in show verify; do
 	SOURCE_DATE_EPOCH=soon run "$BIN" "$cmd" "$T/ctl.tlv"
