@@ -10,7 +10,6 @@
  * stack for the length of one call and is wiped on every path.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,25 +24,6 @@
 #include "util.h"
 
 /* Records err with the file offset of the element it names. */
-static int enc_fail(struct ctl_err *err, enum ctl_code code, size_t off,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int enc_fail(struct ctl_err *err, enum ctl_code code, size_t off,
-		    const char *fmt, ...)
-{
-	char msg[sizeof(err->msg)];
-	int first = err->code == CTL_OK;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctl_err_set(err, code, "%s", msg);
-	if (first)
-		err->offset = (long long)off;
-	return 0;
-}
-
 static uint16_t u16_of(const struct ctl_field *f)
 {
 	return (uint16_t)(f->p[0] << 8 | f->p[1]);
@@ -99,7 +79,7 @@ static int check_groups(const struct ctl_file *f, struct ctl_err *err)
 		if (parent != enc_parent(e->tag) &&
 		    !((e->tag == HDR_ENCHASHALGORITHM || e->tag == HDR_ENCHASH) &&
 		      parent == HDR_ENCINFO))
-			return enc_fail(err, CTL_E_FORMAT, e->off,
+			return ctl_err_set_at(err, CTL_E_FORMAT, e->off,
 					"header: %s at offset %zu is not in %s",
 					ctl_header_tag_name(e->tag), e->off,
 					enc_parent(e->tag) ? ctl_header_tag_name(enc_parent(e->tag))
@@ -112,7 +92,7 @@ static int need(const struct ctl_field *fl, struct ctl_err *err, uint8_t tag)
 {
 	if (fl->present)
 		return 1;
-	return enc_fail(err, CTL_E_FORMAT, 0,
+	return ctl_err_set_at(err, CTL_E_FORMAT, 0,
 			"header: no %s element: not a complete encrypted file",
 			ctl_header_tag_name(tag));
 }
@@ -133,38 +113,38 @@ int ctl_enc_check(const struct ctl_file *f, struct ctl_err *err)
 	    !check_groups(f, err))
 		return 0;
 	if (f->kind != KIND_SGN)
-		return enc_fail(err, CTL_E_FORMAT, f->filename.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, f->filename.off,
 				"header: an encrypted file must be a signed file (FILENAME ending in .sgn)");
 	if (e->iv.n != CTL_ENC_BLOCK)
-		return enc_fail(err, CTL_E_FORMAT, e->iv.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->iv.off,
 				"header: ENCIV at offset %zu has length %u, expected %d",
 				e->iv.off, e->iv.n, CTL_ENC_BLOCK);
 	if (e->key_alg.p[0] != CTL_ENC_KEYALG_AES128)
-		return enc_fail(err, CTL_E_FORMAT, e->key_alg.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->key_alg.off,
 				"header: ENCKEYALGORITHM at offset %zu is %u; only %d (AES-128-CBC) is known",
 				e->key_alg.off, e->key_alg.p[0], CTL_ENC_KEYALG_AES128);
 	bits = u16_of(&e->key_size);
 	if (e->key.n == 0 || (size_t)e->key.n * 8 != bits)
-		return enc_fail(err, CTL_E_FORMAT, e->key.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->key.off,
 				"header: ENCKEY at offset %zu holds %u bytes, but ENCKEYSIZE at offset %zu says %u bits",
 				e->key.off, e->key.n, e->key_size.off, bits);
 	md = ctl_digest_md(e->hash_alg.p[0]);
 	if (md == NULL)
-		return enc_fail(err, CTL_E_FORMAT, e->hash_alg.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->hash_alg.off,
 				"header: ENCHASHALGORITHM at offset %zu: unknown digest code %u",
 				e->hash_alg.off, e->hash_alg.p[0]);
 	if (e->hash.n != (size_t)EVP_MD_get_size(md))
-		return enc_fail(err, CTL_E_FORMAT, e->hash.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->hash.off,
 				"header: ENCHASH at offset %zu has length %u, expected %d for %s",
 				e->hash.off, e->hash.n, EVP_MD_get_size(md),
 				ctl_digest_name(e->hash_alg.p[0]));
 	if (f->payload_len == 0 || f->payload_len % CTL_ENC_BLOCK != 0)
-		return enc_fail(err, CTL_E_FORMAT, f->header_len,
+		return ctl_err_set_at(err, CTL_E_FORMAT, f->header_len,
 				"encrypted payload at offset %u: %zu bytes is not a whole number of %d-byte blocks",
 				f->header_len, f->payload_len, CTL_ENC_BLOCK);
 	pad = u16_of(&e->pad_len);
 	if (pad > CTL_ENC_BLOCK || pad > f->payload_len)
-		return enc_fail(err, CTL_E_FORMAT, e->pad_len.off,
+		return ctl_err_set_at(err, CTL_E_FORMAT, e->pad_len.off,
 				"header: ENCPADLENGTH at offset %zu is %u; padding is at most %d bytes",
 				e->pad_len.off, pad, CTL_ENC_BLOCK);
 	return 1;
@@ -327,7 +307,7 @@ static int unwrap_key(const struct ctl_file *f, struct ctl_err *err,
 
 	if (EVP_PKEY_get_base_id(phone_key) != EVP_PKEY_RSA ||
 	    (size_t)EVP_PKEY_get_size(phone_key) != w->n)
-		return enc_fail(err, CTL_E_VERIFY, w->off,
+		return ctl_err_set_at(err, CTL_E_VERIFY, w->off,
 				"header: ENCKEY at offset %zu is wrapped for a %u-bit key; the phone key is %d-bit %s",
 				w->off, w->n * 8u, bits,
 				EVP_PKEY_get_base_id(phone_key) == EVP_PKEY_RSA ? "RSA" : "non-RSA");
@@ -340,7 +320,7 @@ static int unwrap_key(const struct ctl_file *f, struct ctl_err *err,
 	if (EVP_PKEY_decrypt(ctx, buf, &n, w->p, w->n) != 1 ||
 	    n != CTL_ENC_KEY_LEN) {
 		ERR_clear_error();
-		enc_fail(err, CTL_E_VERIFY, w->off,
+		ctl_err_set_at(err, CTL_E_VERIFY, w->off,
 			 "header: ENCKEY at offset %zu does not unwrap with the phone key (a key for another phone?)",
 			 w->off);
 		goto out;
@@ -388,7 +368,7 @@ int ctl_enc_decrypt(const struct ctl_file *f, struct ctl_err *err,
 		goto out;
 	}
 	if (hlen != e->hash.n || CRYPTO_memcmp(hash, e->hash.p, hlen) != 0) {
-		enc_fail(err, CTL_E_VERIFY, e->hash.off,
+		ctl_err_set_at(err, CTL_E_VERIFY, e->hash.off,
 			 "the decrypted configuration does not match ENCHASH at offset %zu: the wrong phone key, or an altered IV or payload",
 			 e->hash.off);
 		goto out;

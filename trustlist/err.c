@@ -52,6 +52,20 @@ int ctl_err_setk(struct ctl_err *err, enum ctl_code code, enum ctl_err_kind kind
 	return 0;
 }
 
+int ctl_err_set_at(struct ctl_err *err, enum ctl_code code, size_t off,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int first = err != NULL && err->code == CTL_OK;
+
+	va_start(ap, fmt);
+	ctl_err_vset(err, code, fmt, ap);
+	va_end(ap);
+	if (first)
+		err->offset = (long long)off;
+	return 0;
+}
+
 void ctl_err_prefix(struct ctl_err *err, const char *fmt, ...)
 {
 	char prefix[256], old[sizeof(err->msg)];

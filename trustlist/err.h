@@ -71,6 +71,15 @@ int ctl_err_setk(struct ctl_err *err, enum ctl_code code, enum ctl_err_kind kind
 	__attribute__((format(printf, 4, 5)));
 
 /*
+ * ctl_err_set_at is ctl_err_set that also records the byte offset in the
+ * input file the message names (for the first error only): JSON's
+ * error.offset.
+ */
+int ctl_err_set_at(struct ctl_err *err, enum ctl_code code, size_t off,
+		   const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * ctl_err_prefix puts "prefix: " before an already recorded message, to
  * add context (a file name, a host) at the layer that knows it.
  */

@@ -119,11 +119,11 @@ static int set_field(struct ctl_field *f, struct ctl_err *err,
 	char b[16];
 
 	if (f->present)
-		return ctl_err_set(err, CTL_E_FORMAT,
-				   "%s: %s at offset %zu appears twice", where_s(w),
-				   tag_label(b, tag, w->header), off);
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
+				      "%s: %s at offset %zu appears twice", where_s(w),
+				      tag_label(b, tag, w->header), off);
 	if (want_len >= 0 && n != want_len)
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: %s at offset %zu has length %u, expected %d",
 				   where_s(w), tag_label(b, tag, w->header), off, n,
 				   want_len);
@@ -146,7 +146,7 @@ static int push_elem(struct ctl_elem *elems, size_t *n, struct ctl_err *err,
 		     size_t off, uint16_t len, const uint8_t *p)
 {
 	if (*n >= CTL_MAX_ELEMS)
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: more than %d elements at offset %zu",
 				   where_s(w), CTL_MAX_ELEMS, off);
 	elems[*n] = (struct ctl_elem){ .tag = tag, .depth = depth, .off = off,
@@ -203,9 +203,9 @@ static int header_field(struct ctl_file *f, struct ctl_err *err,
 	case HDR_HEADERLENGTH: {
 		char b[16];
 
-		return ctl_err_set(err, CTL_E_FORMAT,
-				   "%s: %s at offset %zu appears twice", where_s(w),
-				   tag_label(b, tag, 1), off);
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
+				      "%s: %s at offset %zu appears twice", where_s(w),
+				      tag_label(b, tag, 1), off);
 	}
 	default:
 		f->unknown++;
@@ -234,23 +234,23 @@ static int parse_header_elems(struct ctl_file *f, struct ctl_err *err,
 			continue;
 		}
 		if (!cbs_get_u16(cur, &n))
-			return ctl_err_set(err, CTL_E_FORMAT,
+			return ctl_err_set_at(err, CTL_E_FORMAT, off,
 					   "%s: %s at offset %zu is cut off before its length",
 					   where_s(w), tag_label(b, tag, 1), off);
 		if (!cbs_get_bytes(cur, &val, n)) {
 			if (group != NULL)
-				return ctl_err_set(err, CTL_E_FORMAT,
+				return ctl_err_set_at(err, CTL_E_FORMAT, off,
 						   "%s: %s at offset %zu: length %u overruns its group %s",
 						   where_s(w), tag_label(b, tag, 1), off,
 						   n, group);
-			return ctl_err_set(err, CTL_E_FORMAT,
+			return ctl_err_set_at(err, CTL_E_FORMAT, off,
 					   "%s: %s at offset %zu: length %u overruns the header (%zu bytes left)",
 					   where_s(w), tag_label(b, tag, 1), off, n,
 					   cbs_len(cur));
 		}
 		if (is_group(tag)) {
 			if (depth >= 2)
-				return ctl_err_set(err, CTL_E_FORMAT,
+				return ctl_err_set_at(err, CTL_E_FORMAT, off,
 						   "%s: group %s at offset %zu nested too deep",
 						   where_s(w), tag_label(b, tag, 1), off);
 			if (!push_elem(f->elems, &f->nelems, err, w, tag, depth,
@@ -301,9 +301,9 @@ static int record_field(struct ctl_record *r, struct ctl_err *err,
 	case REC_RECORDLENGTH: {
 		char b[16];
 
-		return ctl_err_set(err, CTL_E_FORMAT,
-				   "%s: %s at offset %zu appears twice", where_s(w),
-				   tag_label(b, tag, 0), off);
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
+				      "%s: %s at offset %zu appears twice", where_s(w),
+				      tag_label(b, tag, 0), off);
 	}
 	default:
 		r->unknown++;
@@ -325,20 +325,20 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 	r->off = off;
 	r->raw = cbs_data(rest);
 	if (!cbs_get_u8(rest, &tag) || tag != REC_RECORDLENGTH)
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: expected RECORDLENGTH, found tag %u", where_s(&w),
 				   tag);
 	if (!cbs_get_u16(rest, &n) || n != 2 ||
 	    (lenval = cbs_data(rest), !cbs_get_u16(rest, &reclen)))
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: RECORDLENGTH is cut off or not 2 bytes long",
 				   where_s(&w));
 	if (reclen < 5)
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: RECORDLENGTH %u is shorter than the RECORDLENGTH element itself",
 				   where_s(&w), reclen);
 	if (!cbs_get_bytes(rest, &body, reclen - 5u))
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, off,
 				   "%s: RECORDLENGTH %u overruns the file (%zu bytes left)",
 				   where_s(&w), reclen, cbs_len(rest) + 5);
 	r->len = reclen;
@@ -351,11 +351,11 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 		char b[16];
 
 		if (!cbs_get_u8(&body, &tag) || !cbs_get_u16(&body, &n))
-			return ctl_err_set(err, CTL_E_FORMAT,
+			return ctl_err_set_at(err, CTL_E_FORMAT, eoff,
 					   "%s: element at offset %zu is cut off by the end of the record",
 					   where_s(&w), eoff);
 		if (!cbs_get_bytes(&body, &val, n))
-			return ctl_err_set(err, CTL_E_FORMAT,
+			return ctl_err_set_at(err, CTL_E_FORMAT, eoff,
 					   "%s: %s at offset %zu: length %u overruns its record (%zu bytes left)",
 					   where_s(&w), tag_label(b, tag, 0), eoff, n,
 					   cbs_len(&body));
@@ -365,8 +365,8 @@ static int parse_record(struct ctl_record *r, struct ctl_err *err,
 			return 0;
 	}
 	if (!r->function.present)
-		return ctl_err_set(err, CTL_E_FORMAT, "%s: no FUNCTION element",
-				   where_s(&w));
+		return ctl_err_set_at(err, CTL_E_FORMAT, off, "%s: no FUNCTION element",
+				      where_s(&w));
 	return 1;
 }
 
@@ -391,7 +391,7 @@ static int parse_records(struct ctl_file *f, struct ctl_err *err,
 			struct ctl_record *p;
 
 			if (cap >= CTL_MAX_RECORDS)
-				return ctl_err_set(err, CTL_E_FORMAT,
+				return ctl_err_set_at(err, CTL_E_FORMAT, cbs_offset(rest),
 						   "more than %d records at offset %zu",
 						   CTL_MAX_RECORDS,
 						   cbs_offset(rest));
@@ -432,21 +432,21 @@ static int parse_owned(struct ctl_file *f, struct ctl_err *err, uint8_t *buf,
 	if (!cbs_get_u8(&cur, &tag) || tag != HDR_VERSION ||
 	    !cbs_get_u16(&cur, &n) || n != 2 ||
 	    !cbs_get_u8(&cur, &f->ver_major) || !cbs_get_u8(&cur, &f->ver_minor)) {
-		ctl_err_set(err, CTL_E_FORMAT,
-			    "header at offset 0: no VERSION element: not a trust list or signed file");
+		ctl_err_set_at(err, CTL_E_FORMAT, 0,
+			       "header at offset 0: no VERSION element: not a trust list or signed file");
 		goto fail;
 	}
 	if (!cbs_get_u8(&cur, &tag) || tag != HDR_HEADERLENGTH ||
 	    !cbs_get_u16(&cur, &n) || n != 2 || !cbs_get_u16(&cur, &v)) {
-		ctl_err_set(err, CTL_E_FORMAT,
-			    "header at offset 5: no HEADERLENGTH element");
+		ctl_err_set_at(err, CTL_E_FORMAT, 5,
+			       "header at offset 5: no HEADERLENGTH element");
 		goto fail;
 	}
 	f->header_len = v;
 	if (v < 10 || v > len) {
-		ctl_err_set(err, CTL_E_FORMAT,
-			    "header at offset 5: HEADERLENGTH %u is outside the file (%zu bytes)",
-			    v, len);
+		ctl_err_set_at(err, CTL_E_FORMAT, 5,
+			       "header at offset 5: HEADERLENGTH %u is outside the file (%zu bytes)",
+			       v, len);
 		goto fail;
 	}
 	f->elems[0] = (struct ctl_elem){ HDR_VERSION, 0, 0, 2, f->buf + 3 };

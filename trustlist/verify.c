@@ -391,19 +391,19 @@ static int check_records(const struct ctl_file *f, struct ctl_err *err,
 			continue;
 		k = get_key(cache, r->cert.p, r->cert.n);
 		if (k == NULL)
-			return ctl_err_set(err, CTL_E_FORMAT,
-					   "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
-					   i + 1, r->off, r->cert.off);
+			return ctl_err_set_at(err, CTL_E_FORMAT, r->cert.off,
+					      "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
+					      i + 1, r->off, r->cert.off);
 		if (r->serial.present &&
 		    (r->serial.n != k->serial_len ||
 		     memcmp(r->serial.p, k->serial, k->serial_len) != 0))
-			return ctl_err_set(err, CTL_E_VERIFY,
+			return ctl_err_set_at(err, CTL_E_VERIFY, r->off,
 					 "record %zu at offset %zu: SERIALNUMBER does not match its CERTIFICATE",
 					 i + 1, r->off);
 		if (r->pubkey.present &&
 			 (r->pubkey.n != (size_t)k->pub_len ||
 			  memcmp(r->pubkey.p, k->pub, r->pubkey.n) != 0))
-			return ctl_err_set(err, CTL_E_VERIFY,
+			return ctl_err_set_at(err, CTL_E_VERIFY, r->off,
 					 "record %zu at offset %zu: PUBLICKEY does not match its CERTIFICATE",
 					 i + 1, r->off);
 	}
@@ -447,11 +447,11 @@ static int verify_sig(const struct ctl_file *f, struct ctl_err *err,
 	unsigned int hl = 0;
 
 	if (ctl_digest_md(f->digest.p[0]) == NULL)
-		return ctl_err_set(err, CTL_E_FORMAT,
+		return ctl_err_set_at(err, CTL_E_FORMAT, f->digest.off,
 				   "header: DIGESTALGORITHM %u at offset %zu is not SHA-1, SHA-256 or SHA-512",
 				   f->digest.p[0], f->digest.off);
 	if ((int)sig->n != EVP_PKEY_get_size(pk))
-		return ctl_err_set(err, CTL_E_VERIFY,
+		return ctl_err_set_at(err, CTL_E_VERIFY, sig->off,
 				   "header: SIGNATURE at offset %zu is %u bytes, the signer's key makes %d",
 				   sig->off, sig->n, EVP_PKEY_get_size(pk));
 	md = cache_md(cache, f->digest.p[0]);
@@ -522,7 +522,7 @@ static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
 	EVP_PKEY *pk;
 
 	if (!r->cert.present) {
-		ctl_err_set(err, CTL_E_VERIFY,
+		ctl_err_set_at(err, CTL_E_VERIFY, r->off,
 			    "record %zu at offset %zu: the signer carries no CERTIFICATE: "
 			    "a %s cannot prove who signed",
 			    i + 1, r->off,
@@ -530,20 +530,20 @@ static EVP_PKEY *signer_key(const struct ctl_file *f, struct ctl_err *err,
 		return NULL;
 	}
 	if (!r->pubkey.present) {
-		ctl_err_set(err, CTL_E_VERIFY,
+		ctl_err_set_at(err, CTL_E_VERIFY, r->off,
 			    "record %zu at offset %zu: the signer carries no PUBLICKEY",
 			    i + 1, r->off);
 		return NULL;
 	}
 	k = get_key(cache, r->cert.p, r->cert.n);
 	if (k == NULL) {
-		ctl_err_set(err, CTL_E_FORMAT,
+		ctl_err_set_at(err, CTL_E_FORMAT, r->cert.off,
 			    "record %zu at offset %zu: CERTIFICATE at offset %zu does not parse",
 			    i + 1, r->off, r->cert.off);
 		return NULL;
 	}
 	if (!issuer_ok(k, &f->ca_name)) {
-		ctl_err_set(err, CTL_E_VERIFY,
+		ctl_err_set_at(err, CTL_E_VERIFY, f->ca_name.off,
 			    "header: CANAME at offset %zu is not the issuer of the signer's CERTIFICATE (record %zu)",
 			    f->ca_name.off, i + 1);
 		return NULL;
@@ -581,7 +581,7 @@ static int signature_placed(const struct ctl_file *f, struct ctl_err *err)
 		if (e->depth == 0)
 			last_top = e->tag;
 	}
-	return ctl_err_set(err, CTL_E_VERIFY,
+	return ctl_err_set_at(err, CTL_E_VERIFY, f->signature.off,
 			   "header: SIGNATURE at offset %zu does not follow the SIGNATUREINFO group",
 			   f->signature.off);
 }
@@ -624,7 +624,7 @@ int ctl_verify(const struct ctl_file *f, struct ctl_err *err,
 	if (f->kind != KIND_SGN && f->filename.present &&
 	    ctl_name_kind((const char *)f->filename.p, f->filename.n, &named) &&
 	    named == KIND_SGN) {
-		ctl_err_set(err, CTL_E_VERIFY,
+		ctl_err_set_at(err, CTL_E_VERIFY, f->filename.off,
 			    "header: FILENAME at offset %zu names a signed file (.sgn), not a trust list",
 			    f->filename.off);
 		goto out;

@@ -243,6 +243,26 @@ set -e
 	fail "show of a missing file: the error line is not between the listings: $(grep -n 'ctlsign: ' "$T/both")"
 grep -q "^The ITL file was verified successfully.\$" "$T/both" || fail "show of a missing file: no listing after it"
 
+# error.offset is the offset the message names first; null when none.
+head -c 3000 "$DATA/golden/CTLFile.tlv" >"$T/cut.tlv"
+python3 - "$DATA/golden/CTLFile.tlv" "$T/badsig.tlv" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[-1] ^= 1      # the last byte of the last record: the signature fails
+open(sys.argv[2], "wb").write(b)
+PY
+for cmd in show verify; do
+	run "$BIN" "$cmd" --json "$T/cut.tlv" "$T/badsig.tlv"
+	python3 - "$T/out" "$cmd" <<'PY' || fail "$cmd --json: error offsets: $(cat "$T/out")"
+import json, re, sys
+files = json.load(open(sys.argv[1]))["files"]
+cut = files[0]["error"]
+assert cut["offset"] == 2648 and "record 3 at offset 2648:" in cut["message"], cut
+bad = files[1]["error"] if sys.argv[2] == "verify" else files[1]["verify_error"]
+assert bad["offset"] is None and "does not verify" in bad["message"], bad
+PY
+done
+
 # An OpenSSL that refuses the digests (only FIPS-approved ones, and no
 # FIPS provider; MD5 on a FIPS host): no checksum is made up, the file
 # is an error, exit 6.
