@@ -55,7 +55,7 @@ static const char build_usage[] =
 	"                     warning about who takes the new file (as `check` says it)\n"
 	"  --held-ctl CTL     with --from OLD (an ITL): the CTL the phones hold\n"
 	"  --trust-store DIR  with --from: the cluster's trust store (as for `check`)\n"
-	"  --tvs CERT         with --from: the certificate TVS presents (as for `check`; up to 8)\n"
+	"  --tvs-cert CERT    with --from: the certificate TVS presents (check's --tvs; up to 8)\n"
 	"  --signer-version M.N  write the signer-version element (tag 28)\n"
 	"  -q, --quiet        print nothing on success\n"
 	"  -h, --help         this text\n";
@@ -93,7 +93,7 @@ static const struct option build_opts[] = {
 	{ "held-itl", required_argument, NULL, OPT_HELD_ITL },
 	{ "held-ctl", required_argument, NULL, OPT_HELD_CTL },
 	{ "trust-store", required_argument, NULL, OPT_TRUST_STORE },
-	{ "tvs", required_argument, NULL, OPT_TVS_CERT },
+	{ "tvs-cert", required_argument, NULL, OPT_TVS_CERT },
 	{ "remove", required_argument, NULL, OPT_REMOVE },
 	{ "signer-version", required_argument, NULL, OPT_SIGNER_VERSION },
 	{ "output", required_argument, NULL, 'o' },
@@ -613,7 +613,7 @@ int cmd_build(int argc, char **argv)
 		case OPT_TRUST_STORE: store_dir = optarg; break;
 		case OPT_TVS_CERT:
 			if (ntvs == sizeof(tvs_paths) / sizeof(tvs_paths[0])) {
-				rc = cmd_usage_error("build", "at most %zu --tvs certificates", ntvs);
+				rc = cmd_usage_error("build", "at most %zu --tvs-cert certificates", ntvs);
 				goto done;
 			}
 			tvs_paths[ntvs++] = optarg;
@@ -666,7 +666,7 @@ int cmd_build(int argc, char **argv)
 		goto done;
 	}
 	if ((held_path != NULL || store_dir != NULL || ntvs > 0) && from == NULL) {
-		rc = cmd_usage_error("build", "--held-itl, --held-ctl, --trust-store and --tvs need --from");
+		rc = cmd_usage_error("build", "--held-itl, --held-ctl, --trust-store and --tvs-cert need --from");
 		goto done;
 	}
 	if (held_path != NULL && (held_opt == OPT_HELD_ITL) != (o.kind == KIND_CTL)) {
@@ -709,7 +709,7 @@ int cmd_build(int argc, char **argv)
 			goto fail;
 		for (size_t i = 0; i < ntvs; i++)
 			if ((tvs[i] = ctl_load_cert(&err, tvs_paths[i])) == NULL) {
-				ctl_err_prefix(&err, "--tvs");
+				ctl_err_prefix(&err, "--tvs-cert");
 				goto fail;
 			}
 		/* A preview builds on previews, which are not signed. */

@@ -185,6 +185,24 @@ cmp -s "$T/warned" "$T/checked" || fail "build's warning is not check's verdict:
 grep -qF "phones with Security By Default: DEPENDS: its signer is not a SAST of the held CTL $H/CTLFile.tlv; the trust store $T/store holds the signer; the held ITL $H/ITLFile.tlv names TVS, but the certificate TVS presents after the change is not known" "$T/warned" ||
 	fail "build warning: $(cat "$T/warned")"
 grep -qF "phones without Security By Default: STRANDED" "$T/warned" || fail "build warning: $(cat "$T/warned")"
+# --tvs-cert is check's --tvs (--tvs is the TVS role): with it the warning is
+# check's verdict with --tvs, and the file is the one built without it.
+run "$BIN" build -q -o "$T/CTL4.tlv" --timestamp "$TS" --from "$H/CTLFile.tlv" \
+	--from-signer "$P/pub_cm.pem" --held-itl "$H/ITLFile.tlv" --trust-store "$T/store" \
+	--tvs-cert "$P/pub_tvs.pem" --sign-key "$T/sign.key" --sign-cert "$P/pub_cm2.pem" \
+	--remove 1 --remove 2 --ccm-tftp "$P/pub_cm2.pem"
+[ "$rc" -eq 0 ] || fail "build --from --tvs-cert: exit $rc: $(cat "$T/err")"
+cmp -s "$T/CTL4.tlv" "$N/CTLFile.tlv" || fail "--tvs-cert changed the file built"
+sed -n 's/^ctlsign: warning: //p' "$T/err" >"$T/warned"
+run "$BIN" check $held --trust-store "$T/store" --tvs "$P/pub_tvs.pem" "$T/CTL4.tlv"
+sed -n "s|^  phones|$T/CTL4.tlv: phones|p" "$T/out" | grep -v ": TAKES it:\|(first file)\|not affected" >"$T/checked"
+[ -s "$T/checked" ] || fail "check --tvs gave no verdict to compare"
+cmp -s "$T/warned" "$T/checked" || fail "build --tvs-cert's warning is not check's verdict: $(cat "$T/warned") / $(cat "$T/checked")"
+grep -qF "phones with Security By Default: TAKES it through TVS" "$T/warned" ||
+	fail "build --tvs-cert warning: $(cat "$T/warned")"
+run "$BIN" build -o "$T/CTL3.tlv" --timestamp "$TS" --from "$H/CTLFile.tlv" --tvs-cert "$T/nothere.pem" \
+	--from-signer "$P/pub_cm.pem" --sign-key "$T/sign.key" --sign-cert "$P/pub_cm2.pem"
+expect "--tvs-cert that cannot be read" 3 1 "--tvs-cert: $T/nothere.pem"
 # Without --held-itl it says what it does not know, as check does.
 run "$BIN" build -q -o "$T/CTL2.tlv" --timestamp "$TS" --from "$H/CTLFile.tlv" \
 	--from-signer "$P/pub_cm.pem" --sign-key "$T/sign.key" --sign-cert "$P/pub_cm2.pem"
