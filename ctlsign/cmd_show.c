@@ -460,19 +460,16 @@ static const char *kind_name(const struct ctl_file *f)
 /* tag_label: a tag's name, else "tag N" in buf (32 bytes). */
 static const char *tag_label(char *buf, const char *name, unsigned tag)
 {
-	char *d = buf + 4;
-	size_t i = 0;
-	char rev[12];
+	char d[24], *s;
+	size_t n;
 
 	if (name != NULL)
 		return name;
+	s = dec(d, tag);
+	n = (size_t)(d + sizeof(d) - s);
 	memcpy(buf, "tag ", 4);
-	do
-		rev[i++] = (char)('0' + tag % 10);
-	while ((tag /= 10) != 0);
-	while (i > 0)
-		*d++ = rev[--i];
-	*d = '\0';
+	memcpy(buf + 4, s, n);
+	buf[4 + n] = '\0';
 	return buf;
 }
 

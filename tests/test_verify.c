@@ -335,8 +335,30 @@ static void test_sgn_wrong_cert(void **state)
 	X509_free(pub);
 }
 
+/*
+ * small_cert: a self-signed certificate on key, distinct from the others
+ * by its serial (so by its signature, the cache's hash input).
+ */
+static X509 *small_cert(EVP_PKEY *key, long serial)
+{
+	X509 *x = X509_new();
+
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"n", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	return x;
+}
+
 /* More distinct certificates than the old 64-entry cache held (it
- * evicted and re-parsed them): the verdict does not change. */
+ * evicted and re-parsed them): the verdict does not change. The cache
+ * now holds 1,024, so nothing is evicted here; test_cache_bounded is
+ * the eviction test. */
 static void test_cache_eviction(void **state)
 {
 	enum { N = 70 };
@@ -355,18 +377,8 @@ static void test_cache_eviction(void **state)
 	assert_non_null(key);
 	specs[0] = fx->c.specs[0];
 	for (int i = 0; i < N; i++) {
-		X509 *x = X509_new();
-
-		ASN1_INTEGER_set(X509_get_serialNumber(x), i + 1);
-		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-					   (const unsigned char *)"n", -1, -1, 0);
-		X509_set_issuer_name(x, X509_get_subject_name(x));
-		X509_gmtime_adj(X509_getm_notBefore(x), 0);
-		X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-		X509_set_pubkey(x, key);
-		assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-		certs[i] = x;
-		specs[i + 1] = (struct ctl_rec_spec){ .role = ROLE_CCM, .cert = x };
+		certs[i] = small_cert(key, i + 1);
+		specs[i + 1] = (struct ctl_rec_spec){ .role = ROLE_CCM, .cert = certs[i] };
 	}
 	ctl_err_init(&err);
 	assert_true(ctl_build(&err, &out, &len, &o, fx->c.signer, specs, N + 1, NULL, 0));
@@ -403,18 +415,8 @@ static void test_cache_bounded(void **state)
 	assert_non_null(certs);
 	assert_true(ctl_key_cache_add(cache, fx->c.pub));
 	for (int i = 0; i < N; i++) {
-		X509 *x = X509_new();
-
-		ASN1_INTEGER_set(X509_get_serialNumber(x), i + 1);
-		X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-					   (const unsigned char *)"n", -1, -1, 0);
-		X509_set_issuer_name(x, X509_get_subject_name(x));
-		X509_gmtime_adj(X509_getm_notBefore(x), 0);
-		X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-		X509_set_pubkey(x, key);
-		assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-		certs[i] = x;
-		assert_true(ctl_key_cache_add(cache, x));
+		certs[i] = small_cert(key, i + 1);
+		assert_true(ctl_key_cache_add(cache, certs[i]));
 	}
 	/* The newest is still the object that was added ... */
 	n = i2d_X509(certs[N - 1], &der);

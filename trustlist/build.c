@@ -137,8 +137,17 @@ static int build_record(struct cbb *b, struct ctl_err *err,
 		static const uint8_t sha1_code = DIGEST_SHA1;
 		uint8_t sha1[SHA_DIGEST_LENGTH];
 
-		/* Hashed only where it is written: a CTL's records carry none. */
-		SHA1(c.der, (size_t)c.der_len, sha1);
+		/*
+		 * Hashed only where it is written: a CTL's records carry none.
+		 * Refused (out of memory): no hash made up.
+		 */
+		if (SHA1(c.der, (size_t)c.der_len, sha1) == NULL) {
+			if (signer == NULL)
+				cert_parts_cleanup(&c);
+			return ctl_err_set(err, CTL_E_INTERNAL,
+					   "cannot compute the CERTHASH of a record of role %u",
+					   spec->role);
+		}
 		ok = ok && cbb_element(b, REC_CERTHASH, sha1, sizeof(sha1)) &&
 		     cbb_element(b, REC_HASHALGORITHM, &sha1_code, 1);
 	}

@@ -27,6 +27,7 @@
 struct store_cert {
 	uint8_t *der;
 	size_t n;
+	uint8_t sha1[SHA_DIGEST_LENGTH]; /* of der, made once when added */
 };
 
 struct ctl_trust_store {
@@ -64,13 +65,9 @@ int ctl_trust_store_has(const struct ctl_trust_store *s, const uint8_t *der, siz
 
 int ctl_trust_store_has_sha1(const struct ctl_trust_store *s, const uint8_t sha1[20])
 {
-	uint8_t md[SHA_DIGEST_LENGTH];
-
-	for (size_t i = 0; s != NULL && i < s->n; i++) {
-		SHA1(s->certs[i].der, s->certs[i].n, md);
-		if (memcmp(md, sha1, sizeof(md)) == 0)
+	for (size_t i = 0; s != NULL && i < s->n; i++)
+		if (memcmp(s->certs[i].sha1, sha1, SHA_DIGEST_LENGTH) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -104,6 +101,12 @@ int ctl_trust_store_add(struct ctl_trust_store *s, struct ctl_err *err, X509 *ce
 	if (s->certs[s->n].der == NULL) {
 		OPENSSL_free(der);
 		return ctl_err_set(err, CTL_E_INTERNAL, "out of memory");
+	}
+	/* Refused (out of memory): no digest made up, nothing added. */
+	if (SHA1(der, (size_t)n, s->certs[s->n].sha1) == NULL) {
+		free(s->certs[s->n].der);
+		OPENSSL_free(der);
+		return ctl_err_set(err, CTL_E_INTERNAL, "cannot compute a SHA-1");
 	}
 	memcpy(s->certs[s->n].der, der, (size_t)n);
 	s->certs[s->n++].n = (size_t)n;

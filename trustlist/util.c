@@ -646,11 +646,30 @@ static int still_ours(struct ctl_err *err, const char *path, int slot,
 	return 1;
 }
 
+/*
+ * hold_signals blocks every signal that could end the process (SIGTERM,
+ * SIGUSR1, SIGALRM, ...) until the caller puts *old back; only faults,
+ * which cannot wait, are left through. Returns whether they are held.
+ */
+static int hold_signals(sigset_t *old)
+{
+	sigset_t hold;
+
+	sigfillset(&hold);
+	sigdelset(&hold, SIGSEGV);
+	sigdelset(&hold, SIGBUS);
+	sigdelset(&hold, SIGFPE);
+	sigdelset(&hold, SIGILL);
+	sigdelset(&hold, SIGABRT);
+	sigdelset(&hold, SIGTRAP);
+	return pthread_sigmask(SIG_BLOCK, &hold, old) == 0;
+}
+
 int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 			 size_t n)
 {
 	struct pending *p = NULL;
-	sigset_t hold, old;
+	sigset_t old;
 	size_t done = 0;
 	int held = 0, ok = 0;
 
@@ -688,21 +707,9 @@ int ctl_write_atomic_set(struct ctl_err *err, const struct ctl_out_file *files,
 		p[i].exists = p[i].bak >= 0;
 	}
 	write_pause(files, n);
-	if (n > 1) {
-		/*
-		 * Every signal that could end the process (SIGUSR1, SIGALRM,
-		 * ... as well as SIGTERM) waits until the set is in place or
-		 * put back; only faults, which cannot wait, are left through.
-		 */
-		sigfillset(&hold);
-		sigdelset(&hold, SIGSEGV);
-		sigdelset(&hold, SIGBUS);
-		sigdelset(&hold, SIGFPE);
-		sigdelset(&hold, SIGILL);
-		sigdelset(&hold, SIGABRT);
-		sigdelset(&hold, SIGTRAP);
-		held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
-	}
+	/* Signals wait until the set is in place or put back. */
+	if (n > 1)
+		held = hold_signals(&old);
 	/* Every name checked before the first rename: all or nothing. */
 	for (size_t i = 0; i < n; i++)
 		if (!still_ours(err, files[i].path, p[i].tmp, &p[i].tmp_st))
@@ -767,7 +774,7 @@ int ctl_write_atomic(struct ctl_err *err, const char *path,
 
 int ctl_tmp_mkdir(struct ctl_err *err, const char *path, char *out, size_t cap)
 {
-	sigset_t hold, old;
+	sigset_t old;
 	int i, made = 0, held;
 
 	if (strlen(path) + sizeof(TMP_SUFFIX) > PATH_MAX ||
@@ -783,14 +790,7 @@ int ctl_tmp_mkdir(struct ctl_err *err, const char *path, char *out, size_t cap)
 	 * it must never see the name of one that mkdir found already there.
 	 * Meanwhile signals wait, so that no moment has it made but unlisted.
 	 */
-	sigfillset(&hold);
-	sigdelset(&hold, SIGSEGV);
-	sigdelset(&hold, SIGBUS);
-	sigdelset(&hold, SIGFPE);
-	sigdelset(&hold, SIGILL);
-	sigdelset(&hold, SIGABRT);
-	sigdelset(&hold, SIGTRAP);
-	held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
+	held = hold_signals(&old);
 	for (int tries = 0; tries < 100 && !made; tries++) {
 		tmp_name(i, path, TMP_CLAIMED);
 		made = mkdir(tmp_slots[i].path, 0700) == 0;
