@@ -149,7 +149,9 @@ struct cl_status {
  * cl_status_run fills out[i] for every node (array of cfg->nnodes):
  * connects (host key), asks the CLI for the security mode when the node
  * has one, reads `file` over TFTP and verifies it. *out_identical is 1
- * when every node serves the same bytes. Returns 1 if every node was
+ * when every node answered over TFTP and all serve the same bytes (or
+ * none has the file), 0 when two that answered differ, -1 when it cannot
+ * be told (a node's TFTP did not answer). Returns 1 if every node was
  * reachable with a good host key, 0 with err set otherwise (the report
  * is filled anyway).
  */

@@ -285,7 +285,9 @@ int cl_status_run(const struct cl_config *cfg, const struct cl_opts *opts,
 		  const char *file)
 {
 	struct status_ctx c = { cfg, opts, out, file };
+	const struct cl_status *first = NULL;
 	size_t bad = 0;
+	int unknown = 0;
 
 	memset(out, 0, cfg->nnodes * sizeof(*out));
 	run_parallel(cfg->nnodes, jobs_of(cfg, opts), status_one, &c);
@@ -293,10 +295,20 @@ int cl_status_run(const struct cl_config *cfg, const struct cl_opts *opts,
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		if (!out[i].reachable || !out[i].hostkey_ok || out[i].problem)
 			bad++;
-		if (!out[i].served.present ||
-		    strcmp(out[i].served.sha256, out[0].served.sha256) != 0)
+		/* A node whose TFTP did not answer neither agrees nor differs. */
+		if (!out[i].tftp_ok) {
+			unknown = 1;
+			continue;
+		}
+		if (first == NULL)
+			first = &out[i];
+		else if (first->served.present != out[i].served.present ||
+			 (first->served.present &&
+			  strcmp(first->served.sha256, out[i].served.sha256) != 0))
 			*out_identical = 0;
 	}
+	if (*out_identical == 1 && (unknown || first == NULL))
+		*out_identical = -1;
 	if (bad > 0)
 		return ctl_err_set(err, CTL_E_REMOTE, "%zu of %zu nodes have a problem",
 				   bad, cfg->nnodes);

@@ -146,38 +146,14 @@ static json_t *json_mode(int mode)
 	return cj_str(mode == 1 ? "mixed" : mode == 0 ? "non-secure" : NULL);
 }
 
-/*
- * json_identical: true when every node answered over TFTP and all serve
- * the same bytes (or none has the file), false when two that answered
- * differ, null when it cannot be told.
- */
-static json_t *json_identical(const struct cl_status *st, size_t n)
-{
-	const struct cl_status *first = NULL;
-	int unknown = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!st[i].tftp_ok) {
-			unknown = 1;
-			continue;
-		}
-		if (first == NULL)
-			first = &st[i];
-		else if (first->served.present != st[i].served.present ||
-			 (first->served.present &&
-			  strcmp(first->served.sha256, st[i].served.sha256) != 0))
-			return cj_bool(0);
-	}
-	return unknown || first == NULL ? cj_str(NULL) : cj_bool(1);
-}
-
+/* identical: cl_status_run's 1 / 0 / -1 (cannot be told) as true / false / null. */
 static json_t *json_status(const struct cl_config *cfg, const struct cl_status *st,
-			   const char *file)
+			   const char *file, int identical)
 {
 	json_t *doc = cj_doc_new(), *nodes = cj_arr();
 
 	cj_set(doc, "file", cj_str(file));
-	cj_set(doc, "identical", json_identical(st, cfg->nnodes));
+	cj_set(doc, "identical", identical < 0 ? cj_str(NULL) : cj_bool(identical));
 	for (size_t i = 0; i < cfg->nnodes; i++) {
 		const struct cl_node *n = &cfg->nodes[i];
 		const struct cl_status *x = &st[i];
@@ -273,11 +249,8 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 		if (st[i].served.present)
 			none = 0;
 	}
-	/* A cluster where no node has the file is consistent too. */
-	if (none)
-		identical = 1;
 	if (a->json) {
-		json_t *doc = json_status(cfg, st, file);
+		json_t *doc = json_status(cfg, st, file, identical);
 		int jrc;
 
 		if (!ok)
@@ -306,7 +279,10 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 			if (s->error[0])
 				node_error(s->error, s->error_kind);
 		}
-		if (none)
+		if (identical < 0)
+			cmd_print(stdout, "whether every node serves the same %s is not known "
+				  "(a node's TFTP did not answer)\n", file);
+		else if (none)
 			cmd_print(stdout, "no node serves %s\n", file);
 		else
 			printf("%s\n", identical ? "all nodes serve the same file" :
@@ -318,7 +294,7 @@ static int do_status(const struct cl_config *cfg, const struct cl_opts *o,
 			return cmd_fail(&err);
 		return ctl_exit_code(err.code);
 	}
-	if (!identical && rc == 0)
+	if (identical == 0 && rc == 0)
 		rc = ctl_exit_code(CTL_E_REMOTE);
 	return rc;
 }
@@ -592,14 +568,6 @@ static int do_certs(const struct cl_config *cfg, const struct cl_opts *o,
 		return fail_doc(a, &err);
 	}
 	ok = cl_fetch_certs(cfg, o, &err, r, a->out_dir);
-	for (size_t i = 0; i < cfg->nnodes; i++) {
-		if (a->json)
-			continue;
-		cmd_print(stdout, "%s: %d certificate(s) in %s/%s\n", cfg->nodes[i].name,
-		       r[i].fetched, a->out_dir, cfg->nodes[i].name);
-		if (r[i].error[0])
-			node_error(r[i].error, r[i].error_kind);
-	}
 	if (a->json) {
 		json_t *doc = cj_doc_new(), *nodes = cj_arr();
 		int jrc;
@@ -618,9 +586,16 @@ static int do_certs(const struct cl_config *cfg, const struct cl_opts *o,
 		if (!ok)
 			cj_set(doc, "error", cj_error(&err));
 		free(r);
+		/* The report's errors are in the document only (docs/json.md). */
 		if ((jrc = cj_print(doc)) != 0)
 			return jrc;
-		return ok ? 0 : cmd_fail(&err);
+		return ok ? 0 : ctl_exit_code(err.code);
+	}
+	for (size_t i = 0; i < cfg->nnodes; i++) {
+		cmd_print(stdout, "%s: %d certificate(s) in %s/%s\n", cfg->nodes[i].name,
+		       r[i].fetched, a->out_dir, cfg->nodes[i].name);
+		if (r[i].error[0])
+			node_error(r[i].error, r[i].error_kind);
 	}
 	free(r);
 	return ok ? 0 : cmd_fail(&err);
@@ -657,6 +632,8 @@ static int do_trust(const struct cl_config *cfg, const struct cl_opts *o,
 			cj_set(doc, "error", cj_error(&err));
 		if ((jrc = cj_print(doc)) != 0)
 			return jrc;
+		if (!ok)
+			return ctl_exit_code(err.code);
 	}
 	if (!ok)
 		return fail_noting(&err);

@@ -14,9 +14,6 @@ h_known_hosts 1 2 3
 h_conf "$H/c.conf" 3
 C="$H/c.conf"
 
-now() { date +%s.%N; }
-took() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
-
 # fetch-certs: each `show cert own` answer is ~57 lines, more than a
 # page. Pagination off (n1, default pager), and the stand-in's pagers
 # when `set cli pagination off` does not take: n2 the "Press <enter>"

@@ -61,6 +61,21 @@ mkctl() {
 
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 
+# now; took T0 T1: wall-clock seconds between two `now`s, for timing lines.
+now() { date +%s.%N; }
+took() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
+
+# wait_for FILE TEXT: until FILE holds TEXT (a command running in the
+# background got that far); at most 10 s, then returns 1.
+wait_for() {
+	_k=0
+	until grep -qF -- "$2" "$1" 2>/dev/null; do
+		[ "$_k" -lt 200 ] || return 1
+		sleep 0.05
+		_k=$((_k + 1))
+	done
+}
+
 # install_old FILE N: FILE as CTLFile.tlv on nodes 1..N (the old CTL).
 install_old() {
 	for _i in $(seq 1 "$2"); do

@@ -69,11 +69,7 @@ set +e
 "$BIN" cluster fetch-certs --trust -c "$C" --out "$H/parent/store" >"$H/out" 2>"$H/err" &
 pid=$!
 set -e
-k=0
-until grep -q 'show cert list trust' "$N/commands" 2>/dev/null || [ "$k" -ge 200 ]; do
-	sleep 0.05
-	k=$((k + 1))
-done
+wait_for "$N/commands" 'show cert list trust' || true
 sleep 0.5
 kill -TERM "$pid"
 set +e

@@ -24,9 +24,6 @@ old=$(md5 "$H/old.tlv")
 new=$(md5 "$H/new.tlv")
 install_old "$H/old.tlv" 3
 
-now() { date +%s.%N; }
-took() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
-
 # Restarts of 3 s printing every second, timeout 2 s, command_timeout 5 s.
 for i in 1 2 3; do echo 3 >"$H/n$i/restart_seconds"; done
 t0=$(now)
@@ -65,12 +62,7 @@ set +e
 "$BIN" cluster distribute -c "$M" "$H/new2.tlv" --wait-manual 30 --json >"$H/out" 2>"$H/err" &
 pid=$!
 set -e
-k=0
-until grep -q "waiting up to 30 s for n3" "$H/err" 2>/dev/null || [ "$k" -ge 200 ]; do
-	sleep 0.05
-	k=$((k + 1))
-done
-grep -q "waiting up to 30 s for n3" "$H/err" || fail "manual wait: no instructions: $(cat "$H/err")"
+wait_for "$H/err" "waiting up to 30 s for n3" || fail "manual wait: no instructions: $(cat "$H/err")"
 holds 1 "$(md5 "$H/new.tlv")" "manual wait: before the person's step, n1 not switched yet"
 # While it waits, n2's prepared connection drops (its sshd's session
 # process dies; the listener stays): the switch must reconnect.
@@ -114,11 +106,7 @@ set +e
 "$BIN" cluster distribute -c "$M" "$H/old.tlv" --wait-manual 30 >"$H/out" 2>"$H/err" &
 pid=$!
 set -e
-k=0
-until grep -q "waiting up to 30 s for n3" "$H/err" 2>/dev/null || [ "$k" -ge 200 ]; do
-	sleep 0.05
-	k=$((k + 1))
-done
+wait_for "$H/err" "waiting up to 30 s for n3" || true
 kill -TERM "$pid"
 set +e
 wait "$pid"

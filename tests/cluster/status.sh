@@ -101,6 +101,8 @@ ln -s "$H/elsewhere3" "$H/certs3/n2"
 run "$BIN" cluster fetch-certs -c "$C" --out "$H/certs3" --json
 expect "fetch-certs --json, symlink" 5
 json_valid "cluster fetch-certs" "fetch-certs --json, symlink"
+# Under --json the report's errors are in the document only (docs/json.md).
+[ ! -s "$H/err" ] || fail "fetch-certs --json, symlink: stderr: $(cat "$H/err")"
 [ -z "$(ls -A "$H/elsewhere")" ] || fail "fetch-certs wrote through a symbolic link"
 
 # A node serving another (valid) CTL: not identical, exit 5; a node
@@ -160,4 +162,18 @@ printf '[node x]\nhost = 127.0.11.9\ncli_user = a\npassword = secret\n' >"$H/bad
 run "$BIN" cluster status -c "$H/bad.conf"
 expect "password in the config" 2 "line 4" "password is not allowed"
 grep -q secret "$H/err" && fail "the password appears in the error message"
+
+# A node whose TFTP does not answer: whether the nodes agree is not
+# known; neither "the same file" nor "DIFFERENT" is claimed (last: n3
+# serves nothing after this).
+h_killtree "$(cat "$H/n3/tftpd.pid")"
+sed 's/^timeout = .*/timeout = 3/' "$C" >"$H/short.conf"
+run "$BIN" cluster status -c "$H/short.conf"
+expect "status, a TFTP silent" 5 "n3" "not readable over TFTP" "is not known"
+grep -qE "DIFFERENT|serve the same file" "$H/out" &&
+	fail "status, a TFTP silent: judged the files: $(cat "$H/out")"
+run "$BIN" cluster status -c "$H/short.conf" --json
+expect "status --json, a TFTP silent" 5
+json_valid "cluster status" "status --json, a TFTP silent"
+grep -qF '"identical":null' "$H/out" || fail "status --json, a TFTP silent: $(cat "$H/out")"
 finish

@@ -33,7 +33,7 @@ expect "another token's key" 1 1 "ENCKEY"
 [ ! -e "$out" ] || fail "another token's key: plaintext written"
 CTLSIGN_PIN=0000 run notty "$BIN" sgn decrypt "$T/SEP1.cnf.xml.enc.sgn" --phone-key "$T1" \
 	--cert "$DATA/pub.pem" -o "$out"
-[ "$rc" -ne 0 ] || fail "a wrong PIN decrypted"
+expect "a wrong PIN" 4 1 "wrong PIN"
 [ ! -e "$out" ] || fail "a wrong PIN: plaintext written"
 no_tmp "$T" "token decrypt"
 
