@@ -75,6 +75,14 @@ int cmd_timestamp(const char *opt, uint32_t *out);
 /* cmd_basename returns the part of path after its last '/'. */
 const char *cmd_basename(const char *path);
 /*
+ * cmd_key_signer loads the signer of the PEM key file key (a passphrase
+ * asked on the terminal) and its certificate cert, and prints the key
+ * file's warning (others can read it), if any. NULL with err set.
+ */
+struct ctl_signer;
+struct ctl_err;
+struct ctl_signer *cmd_key_signer(struct ctl_err *err, const char *key, const char *cert);
+/*
  * cmd_shell_word writes w to out as one word of a POSIX shell command,
  * quoted only when it must be (the command lines a person may paste).
  * The caller sanitizes the text it writes to a terminal.

@@ -562,7 +562,7 @@ int cmd_build(int argc, char **argv)
 	struct ctl_build_opts o = { .kind = KIND_CTL, .digest = DIGEST_SHA1,
 				    .ver_major = 1, .ver_minor = 2 };
 	const char *out_path = NULL, *key = NULL, *certp = NULL, *sign_uri = NULL;
-	const char *module = NULL, *ts = NULL, *from = NULL, *warning = NULL;
+	const char *module = NULL, *ts = NULL, *from = NULL;
 	const char *from_signers[8], *held_path = NULL, *store_dir = NULL, *tvs_paths[8];
 	X509 *tvs[8] = { NULL };
 	size_t ntvs = 0;
@@ -781,12 +781,8 @@ int cmd_build(int argc, char **argv)
 		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
 			goto fail;
 	} else {
-		signer = ctl_signer_from_key_file(&err, &warning, key, certp,
-						  &cmd_tty_asker);
-		if (signer == NULL)
+		if ((signer = cmd_key_signer(&err, key, certp)) == NULL)
 			goto fail;
-		if (warning != NULL)
-			cmd_warn("%s: %s", key, warning);
 		if (!add_signer_sast(&b, &err, signer->cert, o.kind, 0))
 			goto fail;
 	}

@@ -75,10 +75,7 @@ static struct ctl_signer *open_signer(struct ctl_err *err, const char *key,
 	size_t n = 0;
 
 	if (token == NULL) {
-		s = ctl_signer_from_key_file(err, &warning, key, certp, &cmd_tty_asker);
-		if (s != NULL && warning != NULL)
-			cmd_warn("%s: %s", key, warning);
-		return s;
+		return cmd_key_signer(err, key, certp);
 	}
 	{
 		/* One token, no SAST records: the two-token rule is the CTL's. */

@@ -9,7 +9,6 @@
 #include <openssl/sha.h>
 
 #include "cmd.h"
-#include "prompt.h"
 #include "trustlist.h"
 #include "util.h"
 
@@ -47,7 +46,7 @@ static int sgn_sign(int argc, char **argv)
 	};
 	struct ctl_build_opts o = { .kind = KIND_SGN, .digest = DIGEST_SHA1,
 				    .ver_major = 1, .ver_minor = 2 };
-	const char *key = NULL, *certp = NULL, *outp = NULL, *ts = NULL, *warning;
+	const char *key = NULL, *certp = NULL, *outp = NULL, *ts = NULL;
 	struct ctl_signer *signer = NULL;
 	struct ctl_file check = { 0 };
 	uint8_t *data = NULL;
@@ -92,12 +91,8 @@ static int sgn_sign(int argc, char **argv)
 	o.filename = cmd_basename(outp);
 	if (!ctl_read_file(&err, argv[optind], CTL_MAX_FILE - 65536, &data, &len))
 		goto fail;
-	signer = ctl_signer_from_key_file(&err, &warning, key, certp,
-					  &cmd_tty_asker);
-	if (signer == NULL)
+	if ((signer = cmd_key_signer(&err, key, certp)) == NULL)
 		goto fail;
-	if (warning != NULL)
-		cmd_warn("%s: %s", key, warning);
 	/* Built, checked against the certificate, then written: one call. */
 	if (!ctl_build_write(&err, &check, outp, &o, signer, NULL, 0, data, len))
 		goto fail;

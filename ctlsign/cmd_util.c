@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "prompt.h"
 #include "trustlist.h"
 
 int cmd_parse_digest(const char *s, uint8_t *out)
@@ -100,4 +101,15 @@ void cmd_shell_word(FILE *out, const char *w)
 			fputc(*w, out);
 	}
 	fputc('\'', out);
+}
+
+struct ctl_signer *cmd_key_signer(struct ctl_err *err, const char *key, const char *cert)
+{
+	const char *warning = NULL;
+	struct ctl_signer *s = ctl_signer_from_key_file(err, &warning, key, cert,
+							&cmd_tty_asker);
+
+	if (s != NULL && warning != NULL)
+		cmd_warn("%s: %s", key, warning);
+	return s;
 }
