@@ -717,11 +717,22 @@ static int inputs_ok(struct ctl_err *err, struct run *r)
 
 /* ---- the steps ---- */
 
-static const char *const class_label[] = {
+static const char *const class_label[CTL_NPHONES] = {
 	"phones with Security By Default", "phones without Security By Default",
 	"phones holding nothing",
 };
-static const char *const class_key[] = { "sbd", "no-sbd", "empty" };
+
+/*
+ * refusal: check's exit status for a class of phone that does not take
+ * a file (12 depends; stranded: 11 without Security By Default, else
+ * 13), 0 when it takes it or does not load that kind of file.
+ */
+static int refusal(enum ctl_verdict v, int phone)
+{
+	if (ctl_verdict_takes(v) || v == VERDICT_NOT_USED)
+		return 0;
+	return v == VERDICT_DEPENDS ? 12 : phone == PHONE_NO_SBD ? 11 : 13;
+}
 
 /*
  * allowed: does the user accept that phones of cls may not take the file
@@ -745,19 +756,20 @@ static int allowed(const struct run *r, const char *cls, long n)
 	return 0;
 }
 
-/* verdict_words: check's text for a verdict of its JSON (docs/json.md). */
-static const char *verdict_words(const char *v)
+/*
+ * verdict_of reads a verdict of check's JSON (docs/json.md) back into
+ * the engine's form, to be rendered and judged as check does; a verdict
+ * it does not know counts as stranded.
+ */
+static void verdict_of(struct ctl_trust_verdict *out, const json_t *p)
 {
-	static const char *const map[][2] = {
-		{ "direct", "TAKES it" }, { "first-file", "TAKES it (first file)" },
-		{ "tvs", "TAKES it through TVS" }, { "depends", "DEPENDS" },
-		{ "stranded", "STRANDED" }, { "not-used", "not affected" },
-	};
+	const char *name = jstr(p, "verdict"), *reason = jstr(p, "reason");
 
-	for (size_t i = 0; v != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(v, map[i][0]) == 0)
-			return map[i][1];
-	return "?";
+	out->verdict = VERDICT_STRANDED;
+	for (int v = 0; name != NULL && v <= VERDICT_NOT_USED; v++)
+		if (strcmp(name, ctl_verdict_name((enum ctl_verdict)v)) == 0)
+			out->verdict = (enum ctl_verdict)v;
+	snprintf(out->reason, sizeof(out->reason), "%s", reason != NULL ? reason : "");
 }
 
 /*
@@ -793,33 +805,28 @@ static int do_check(struct run *r, const json_t *step)
 		const json_t *phones = json_object_get(st, "phones");
 
 		cmd_print(stdout, "    %s (%s):\n", jstr(st, "path"), jstr(st, "kind"));
-		for (int c = 0; c < 3; c++) {
-			const json_t *p = json_object_get(phones, class_key[c]);
-			const char *v = jstr(p, "verdict");
-			int takes = json_is_true(json_object_get(p, "takes"));
-			int nu = v != NULL && strcmp(v, "not-used") == 0;
+		for (int c = 0; c < CTL_NPHONES; c++) {
+			const char *cls = ctl_phone_name((enum ctl_phone)c);
+			struct ctl_trust_verdict tv;
+			char line[CTL_REASON_MAX + 128];
+			int code;
 
-			cmd_print(stdout, "      %s: %s: %s\n", class_label[c], verdict_words(v),
-				  jstr(p, "reason") ? jstr(p, "reason") : "");
-			if (takes || nu)
+			verdict_of(&tv, json_object_get(phones, cls));
+			cmd_trust_line(line, sizeof(line), c, &tv);
+			cmd_print(stdout, "      %s\n", line);
+			if ((code = refusal(tv.verdict, c)) == 0)
 				continue;
-			if (allowed(r, class_key[c], (long)json_integer_value(json_object_get(step, "n")))) {
-				cmd_print(stdout, "      (accepted: --allow-stranded %s)\n", class_key[c]);
+			if (allowed(r, cls, (long)json_integer_value(json_object_get(step, "n")))) {
+				cmd_print(stdout, "      (accepted: --allow-stranded %s)\n", cls);
 				continue;
 			}
-			/* check's codes: 12 depends; stranded: 11 without SBD, else 13. */
-			{
-				int code = strcmp(v ? v : "", "depends") == 0 ? 12 : c == 1 ? 11 : 13;
-
-				if (code > worst)
-					worst = code;
-			}
+			if (code > worst)
+				worst = code;
 			cmd_print(stderr, "ctlsign: migrate: %s would %s %s: not published; "
 				  "fix what the reason says, or accept it with "
 				  "`ctlsign migrate resume --state %s --allow-stranded %s`\n",
-				  class_label[c], strcmp(v ? v : "", "depends") == 0 ?
-				  "perhaps not take" : "not take", jstr(st, "path"), r->dir,
-				  class_key[c]);
+				  class_label[c], tv.verdict == VERDICT_DEPENDS ?
+				  "perhaps not take" : "not take", jstr(st, "path"), r->dir, cls);
 		}
 	}
 	if (!json_is_array(steps) || json_array_size(steps) == 0) {
@@ -1367,17 +1374,26 @@ static void print_step(const char *dir, const json_t *step, size_t total, const 
 	}
 }
 
+/* print_head: the plan's first lines, its name, size, where it publishes and its notes. */
+static void print_head(const json_t *plan)
+{
+	size_t i;
+	json_t *v;
+
+	cmd_print(stdout, "plan %s: %zu steps (%s)\n", jstr(plan, "plan"),
+		  json_array_size(json_object_get(plan, "steps")),
+		  jstr(plan, "config") ? jstr(plan, "config") : "local TFTP roots");
+	json_array_foreach(json_object_get(plan, "notes"), i, v)
+		cmd_print(stdout, "  note: %s\n", json_string_value(v));
+}
+
 void mig_plan_print(const json_t *plan, const json_t *state, const char *dir)
 {
 	const json_t *steps = json_object_get(plan, "steps"), *st;
 	size_t next = state ? (size_t)json_integer_value(json_object_get(state, "next")) : 0;
 	size_t i, total = json_array_size(steps);
-	json_t *v;
 
-	cmd_print(stdout, "plan %s: %zu steps (%s)\n", jstr(plan, "plan"), total,
-		  jstr(plan, "config") ? jstr(plan, "config") : "local TFTP roots");
-	json_array_foreach(json_object_get(plan, "notes"), i, v)
-		cmd_print(stdout, "  note: %s\n", json_string_value(v));
+	print_head(plan);
 	json_array_foreach(steps, i, st)
 		print_step(dir, st, total, next == 0 ? " " : i + 1 < next ? "done" :
 			   i + 1 == next ? "next" : "    ");
@@ -1391,19 +1407,16 @@ static int dir_unused(struct ctl_err *err, const char *dir);
 /* dry_dir_ok: would the run take dir as a new plan's state directory? */
 static int dry_dir_ok(struct ctl_err *err, const char *dir)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 16];
+	struct run r;
 	struct stat st;
 
-	if (lstat(dir, &st) != 0)
-		return errno == ENOENT ? 1 : ctl_err_set(err, CTL_E_IO, "--state %s: %s", dir,
-							 strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return ctl_err_set(err, CTL_E_IO, "--state %s: not a directory (%s)", dir,
-				   ctl_file_kind(st.st_mode));
-	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-		return ctl_err_set(err, CTL_E_USAGE, "--state %s: must be your own directory, "
-				   "closed to others (mode 0700)", dir);
-	snprintf(path, sizeof(path), "%s/plan.json", dir);
+	/* Missing: the run makes it. Else the run's own checks, without the lock. */
+	if (lstat(dir, &st) != 0 && errno == ENOENT)
+		return 1;
+	if (!open_dir(err, &r, dir, 0))
+		return 0;
+	snprintf(path, sizeof(path), "%s/plan.json", r.dir);
 	if (access(path, F_OK) == 0)
 		return ctl_err_set(err, CTL_E_USAGE, "--state %s already holds a plan", dir);
 	return dir_unused(err, dir);
@@ -1583,15 +1596,14 @@ static int predict_check(const char *pdir, const char *dir, const json_t *step,
 	/* Where the run would stop: a class that does not take it, not accepted. */
 	for (size_t k = 0; k < n; k++)
 		for (int c = 0; c < CTL_NPHONES; c++) {
-			enum ctl_verdict v = st[k].phone[c].verdict;
-			int code = v == VERDICT_DEPENDS ? 12 : c == PHONE_NO_SBD ? 11 : 13;
+			int code = refusal(st[k].phone[c].verdict, c);
 			size_t a;
 			json_t *cls;
-			int ok = ctl_verdict_takes(v) || v == VERDICT_NOT_USED;
 
 			json_array_foreach(allow, a, cls)
-				ok |= strcmp(json_string_value(cls), ctl_phone_name((enum ctl_phone)c)) == 0;
-			if (!ok && code > rc)
+				if (strcmp(json_string_value(cls), ctl_phone_name((enum ctl_phone)c)) == 0)
+					code = 0;
+			if (code > rc)
 				rc = code;
 		}
 done:
@@ -1623,7 +1635,6 @@ int mig_dry_run(const json_t *plan, const char *dir)
 	char pdir[PATH_MAX];
 	const char *tmp = getenv("TMPDIR");
 	int broken = 0, worst = 0, rc;
-	json_t *v;
 
 	{
 		struct ctl_err err;
@@ -1659,10 +1670,7 @@ int mig_dry_run(const json_t *plan, const char *dir)
 			return err.code != CTL_OK ? cmd_fail(&err) : 3;
 		}
 	}
-	cmd_print(stdout, "plan %s: %zu steps (%s)\n", jstr(plan, "plan"), total,
-		  jstr(plan, "config") ? jstr(plan, "config") : "local TFTP roots");
-	json_array_foreach(json_object_get(plan, "notes"), i, v)
-		cmd_print(stdout, "  note: %s\n", json_string_value(v));
+	print_head(plan);
 	/* The world as the run will find it first (read only). */
 	{
 		struct run r = { .dir = pdir, .plan = (json_t *)plan, .lock_fd = -1 };

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/x509.h>
 
@@ -123,6 +124,44 @@ static const char *abs_input(struct pb *p, const char *path, int copy)
 			*q = '_';
 	json_object_set_new(p->inputs, name, json_pack("{s:s, s:s}", "from", buf, "sha256", hex));
 	return keep(p, name);
+}
+
+/*
+ * cert_input is abs_input (copied) of a certificate, read now: a file
+ * that is not one fails the plan here, naming option, rather than a
+ * step of a started plan whose inputs can no longer change.
+ */
+static const char *cert_input(struct pb *p, const char *path, const char *option)
+{
+	X509 *x;
+
+	if (path == NULL || p->failed)
+		return NULL;
+	if ((x = ctl_load_cert(p->err, path)) == NULL) {
+		ctl_err_prefix(p->err, "%s", option);
+		p->failed = 1;
+		return NULL;
+	}
+	X509_free(x);
+	return abs_input(p, path, 1);
+}
+
+/* itl_input: the same for --itl, which must be an ITL that verifies (check's rule). */
+static const char *itl_input(struct pb *p, const char *path)
+{
+	struct ctl_file f = { 0 };
+	int ok;
+
+	if (path == NULL || p->failed)
+		return NULL;
+	ok = ctl_trust_load_held(&f, p->err, path, KIND_ITL);
+	ctl_file_cleanup(&f);
+	if (!ok) {
+		ctl_err_prefix(p->err, "--itl");
+		p->failed = 1;
+		return NULL;
+	}
+	return abs_input(p, path, 1);
 }
 
 /* src: where an input named by abs_input comes from, to read it now. */
@@ -262,11 +301,12 @@ static X509 *token_cert(struct pb *p, const char *uri, char *name, size_t name_l
 /*
  * judge_opts: what phones hold besides the CTL (the ITL, under itl_flag:
  * check's --itl, build's --held-itl), the trust store and the
- * certificate TVS presents; a build --from gets them too, so that its
- * warning about who takes the new file says what the check after it says.
+ * certificates TVS presents (under tvs_flag: check's --tvs, build's
+ * --tvs-cert); a build --from gets them too, so that its warning about
+ * who takes the new file says what the check after it says.
  */
-static void judge_opts(struct pb *p, json_t *a, const char *itl_flag, const char *itl,
-		       const char *store)
+static void judge_opts(const struct pb *p, json_t *a, const char *itl_flag, const char *itl,
+		       const char *store, const char *tvs_flag)
 {
 	if (itl != NULL) {
 		add(a, itl_flag);
@@ -277,7 +317,7 @@ static void judge_opts(struct pb *p, json_t *a, const char *itl_flag, const char
 		add(a, store);
 	}
 	for (size_t i = 0; i < p->ntvs; i++) {
-		add(a, "--tvs");
+		add(a, tvs_flag);
 		add(a, p->tvs[i]);
 	}
 }
@@ -295,7 +335,7 @@ static void check_step(struct pb *p, const char *ctl, const char *itl, const cha
 		add(a, "--ctl");
 		add(a, ctl);
 	}
-	judge_opts(p, a, "--itl", itl, store);
+	judge_opts(p, a, "--itl", itl, store, "--tvs");
 	for (size_t i = 0; i < nfiles; i++)
 		add(a, files[i]);
 	json_object_set_new(s, "argv", a);
@@ -353,13 +393,15 @@ static void phones_step(struct pb *p, const char *file, const char *seed)
 	json_object_set_new(s, "evidence", json_true());
 }
 
-static void build_step(struct pb *p, const char *title, const char *seed, const char *out,
-		       json_t *argv)
+/* build_step returns the step's output as the plan holds it (out may be reused). */
+static const char *build_step(struct pb *p, const char *title, const char *seed,
+			      const char *out, json_t *argv)
 {
 	json_t *s = step(p, "run", "ctlsign", title, seed);
 
 	json_object_set_new(s, "argv", argv);
 	json_object_set_new(s, "output", json_string(out));
+	return json_string_value(json_object_get(s, "output"));
 }
 
 static void token_opts(struct pb *p, json_t *a)
@@ -382,11 +424,34 @@ static void ts_opt(struct pb *p, json_t *a, unsigned long plus)
 
 /* ---- the plans ---- */
 
+/*
+ * abs_spec: a record SPEC (FILE[,dns=...][,ip=...]) whose FILE does not
+ * depend on the directory the plan is resumed from: a relative one gets
+ * the current directory in front (FILE leads, so no need to find where
+ * it ends). NULL with the plan failed when there is no current directory.
+ */
+static const char *abs_spec(struct pb *p, const char *spec)
+{
+	char cwd[PATH_MAX], buf[2 * PATH_MAX];
+
+	if (spec[0] == '/')
+		return spec;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		ctl_err_set(p->err, CTL_E_IO, "%s: the current directory: %s", spec,
+			    strerror(errno));
+	else if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, spec) >= sizeof(buf))
+		ctl_err_set(p->err, CTL_E_USAGE, "%s: its absolute path is too long", spec);
+	else
+		return keep(p, buf);
+	p->failed = 1;
+	return NULL;
+}
+
 /* mixed-mode: shared/seeds/002 "비보안 모드에서 혼합 모드(토큰리스 CTL)로". */
 static void plan_mixed(struct pb *p)
 {
 	const struct mig_request *rq = p->rq;
-	const char *itl = abs_input(p, rq->itl, 1);
+	const char *itl = itl_input(p, rq->itl);
 
 	refuse(p, rq->ctl, "--ctl (the cluster serves no CTL before mixed mode)");
 	json_object_set_new(p->plan, "served_now", json_string("none"));
@@ -440,9 +505,9 @@ static void plan_mixed(struct pb *p)
 		add(a, "--sign-key");
 		add(a, abs_input(p, rq->sign_key, 0));
 		add(a, "--sign-cert");
-		add(a, abs_input(p, rq->sign_cert, 1));
+		add(a, cert_input(p, rq->sign_cert, "--sign-cert"));
 		for (size_t i = 0; i < rq->nroles; i++)
-			add(a, rq->roles[i]);
+			add(a, i % 2 == 1 ? abs_spec(p, rq->roles[i]) : rq->roles[i]);
 		build_step(p, "build the tokenless CTL, signed by the CallManager key",
 			   "seed 002, \"비보안 모드에서 혼합 모드(토큰리스 CTL)로\", step 2: what "
 			   "`utils ctl set-cluster mixed-mode` writes", files[0], a);
@@ -488,13 +553,13 @@ static void plan_signer(struct pb *p)
 	if (p->failed)
 		return;
 	ctl = abs_input(p, rq->ctl, 1);
-	itl = abs_input(p, rq->itl, 1);
+	itl = itl_input(p, rq->itl);
 	store = abs_input(p, rq->trust_store, 0);
 	key = abs_input(p, rq->sign_key, 0);
-	cert = abs_input(p, rq->sign_cert, 1);
+	cert = cert_input(p, rq->sign_cert, "--sign-cert");
 	nkey = abs_input(p, rq->new_key, 0);
-	ncert = abs_input(p, rq->new_cert, 1);
-	fs = rq->from_signer ? abs_input(p, rq->from_signer, 1) : cert;
+	ncert = cert_input(p, rq->new_cert, "--new-cert");
+	fs = rq->from_signer ? cert_input(p, rq->from_signer, "--from-signer") : cert;
 	if (p->failed || !held_ctl(p, src(p, ctl), src(p, fs), &signer_rec))
 		return;
 	/* Phones holding a CTL that already names the new signer need one publication. */
@@ -507,7 +572,7 @@ static void plan_signer(struct pb *p)
 			"the CTL the phones hold already names the new signer as a SAST: one "
 			"publication, signed by the new signer"));
 		ts_opt(p, a, 1);
-		judge_opts(p, a, "--held-itl", itl, store);
+		judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 		build_step(p, "the records the phones hold, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f1[0], a);
 		check_step(p, ctl, itl, store, "judge it for the phones", f1, 1);
@@ -524,7 +589,7 @@ static void plan_signer(struct pb *p)
 		char f5[64];
 
 		ts_opt(p, a, 0);
-		judge_opts(p, a, "--held-itl", itl, store);
+		judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 		build_step(p, "the CTL the phones hold, plus the new signer as a SAST, still "
 			   "signed by the current signer", "docs/migrations.md \"Changing the "
 			   "signer\", step 1 (FORMAT.md P3: a phone takes a CTL signed by a SAST of "
@@ -538,11 +603,9 @@ static void plan_signer(struct pb *p)
 		a = args("build", "-o", f5, "--from", f1[0], "--from-signer", cert,
 			 "--sign-key", nkey, "--sign-cert", ncert, NULL);
 		ts_opt(p, a, 1);
-		judge_opts(p, a, "--held-itl", itl, store);
-		build_step(p, "the same records, signed by the new signer",
+		judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
+		f2[1] = build_step(p, "the same records, signed by the new signer",
 			   "docs/migrations.md \"Changing the signer\", step 2", f5, a);
-		f2[1] = json_string_value(json_object_get(json_array_get(p->steps,
-					  json_array_size(p->steps) - 1), "output"));
 		check_step(p, ctl, itl, store, "judge both publications, in order, for the phones",
 			   f2, 2);
 		publish_step(p, f2[1], NULL);
@@ -634,14 +697,15 @@ static void plan_etoken(struct pb *p)
 	if (p->failed)
 		return;
 	ctl = abs_input(p, rq->ctl, 1);
-	itl = abs_input(p, rq->itl, 1);
+	itl = itl_input(p, rq->itl);
 	store = abs_input(p, rq->trust_store, 0);
-	fs = abs_input(p, rq->from_signer ? rq->from_signer : rq->sign_cert, 1);
+	fs = rq->from_signer ? cert_input(p, rq->from_signer, "--from-signer") :
+			       cert_input(p, rq->sign_cert, "--sign-cert");
 	bridge = rq->sign_key != NULL;
 	if (bridge) {
 		need(p, rq->sign_cert, "--sign-cert CERT", "the certificate of --sign-key");
 		key = abs_input(p, rq->sign_key, 0);
-		cert = abs_input(p, rq->sign_cert, 1);
+		cert = cert_input(p, rq->sign_cert, "--sign-cert");
 	}
 	if (p->failed || !held_ctl(p, src(p, ctl), src(p, fs), &signer_rec))
 		return;
@@ -675,7 +739,7 @@ static void plan_etoken(struct pb *p)
 		snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 		a = args("build", "-o", out, "--from", ctl, "--from-signer", fs, NULL);
 		ts_opt(p, a, 0);
-		judge_opts(p, a, "--held-itl", itl, store);
+		judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 		add(a, "--sign-key");
 		add(a, key);
 		add(a, "--sign-cert");
@@ -684,11 +748,10 @@ static void plan_etoken(struct pb *p)
 			json_decref(a);
 			return;
 		}
-		build_step(p, "the bridge: the tokenless CTL naming every eToken as a SAST, "
-			   "signed by the CallManager key", "docs/etoken-migration.md \"Phones "
-			   "without Security By Default\"; not in the seeds", out, a);
-		judged[njudged++] = json_string_value(json_object_get(
-			json_array_get(p->steps, json_array_size(p->steps) - 1), "output"));
+		judged[njudged++] = build_step(p, "the bridge: the tokenless CTL naming every "
+					       "eToken as a SAST, signed by the CallManager key",
+					       "docs/etoken-migration.md \"Phones without Security "
+					       "By Default\"; not in the seeds", out, a);
 		check_step(p, ctl, itl, store, "judge the bridge for the phones", judged, njudged);
 		publish_step(p, judged[0], NULL);
 		phones_step(p, judged[0], "the eToken CTL comes next: phones must hold the bridge");
@@ -698,7 +761,7 @@ static void plan_etoken(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", from, "--from-signer", fs, "--remove", rec, NULL);
 	ts_opt(p, a, 1);
-	judge_opts(p, a, "--held-itl", itl, store);
+	judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
@@ -707,12 +770,10 @@ static void plan_etoken(struct pb *p)
 			add(a, "--sast-token");
 			add(a, rq->sast_tokens[i]);
 		}
-	build_step(p, "the eToken CTL: the server records kept byte for byte, the CallManager "
-		   "SAST record dropped, signed by the first eToken (its PIN is asked)",
-		   "seed 002, same section, steps 11-19 (the CTL Client's \"Update CTL File\")",
-		   out, a);
-	judged[njudged++] = json_string_value(json_object_get(
-		json_array_get(p->steps, json_array_size(p->steps) - 1), "output"));
+	judged[njudged++] = build_step(p, "the eToken CTL: the server records kept byte for "
+				       "byte, the CallManager SAST record dropped, signed by the "
+				       "first eToken (its PIN is asked)", "seed 002, same section, "
+				       "steps 11-19 (the CTL Client's \"Update CTL File\")", out, a);
 	check_step(p, ctl, itl, store, "judge the eToken CTL for the phones", judged, njudged);
 	publish_step(p, judged[njudged - 1], "seed 002, same section, step 20 (restart TFTP "
 		     "and CallManager on every node)");
@@ -743,13 +804,13 @@ static void plan_tokenless(struct pb *p)
 		     "CUCM builds the tokenless CTL (`utils ctl update CTLFile`); on Linux TFTP "
 		     "ctlsign builds it with the CallManager key");
 	ctl = abs_input(p, rq->ctl, 1);
-	itl = abs_input(p, rq->itl, 1);
+	itl = itl_input(p, rq->itl);
 	store = abs_input(p, rq->trust_store, 0);
-	ncert = abs_input(p, rq->new_cert, 1);
+	ncert = cert_input(p, rq->new_cert, "--new-cert");
 	if (rq->new_key != NULL)
 		nkey = abs_input(p, rq->new_key, 0);
 	if (rq->from_signer != NULL)
-		fs = abs_input(p, rq->from_signer, 1);
+		fs = cert_input(p, rq->from_signer, "--from-signer");
 	if (p->failed || (tok = token_cert(p, rq->sign_token, name, sizeof(name))) == NULL)
 		return;
 	/* The held CTL's signer: --from-signer, else the token in hand. */
@@ -784,19 +845,17 @@ static void plan_tokenless(struct pb *p)
 		add(a, fs);
 	}
 	ts_opt(p, a, 0);
-	judge_opts(p, a, "--held-itl", itl, store);
+	judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 	token_opts(p, a);
 	add(a, "--sign-token");
 	add(a, rq->sign_token);
 	add(a, "--sast");
 	add(a, ncert);
-	build_step(p, "the bridge: the eToken CTL, naming the CallManager certificate as a SAST, "
-		   "signed by the token in hand (its PIN is asked; the other tokens' records are "
+	judged[0] = build_step(p, "the bridge: the eToken CTL, naming the CallManager "
+		   "certificate as a SAST, signed by the token in hand (its PIN is asked; the other tokens' records are "
 		   "kept byte for byte)", "not in the seeds: without it phones without Security "
 		   "By Default reject the tokenless CTL (seed 002, \"요구 사항\", the note on "
 		   "devices without Security By Default)", out, a);
-	judged[0] = json_string_value(json_object_get(
-		json_array_get(p->steps, json_array_size(p->steps) - 1), "output"));
 	check_step(p, ctl, itl, store, "judge the bridge for the phones", judged, 1);
 	publish_step(p, judged[0], NULL);
 	phones_step(p, judged[0], "the tokenless CTL comes next: phones must hold the bridge");
@@ -819,7 +878,7 @@ static void plan_tokenless(struct pb *p)
 	snprintf(out, sizeof(out), "@/files/%d/CTLFile.tlv", next_n(p));
 	a = args("build", "-o", out, "--from", judged[0], "--from-signer", cerpath, NULL);
 	ts_opt(p, a, 1);
-	judge_opts(p, a, "--held-itl", itl, store);
+	judge_opts(p, a, "--held-itl", itl, store, "--tvs-cert");
 	for (size_t i = 0; i < nerecs; i++) {
 		char num[16];
 
@@ -831,11 +890,9 @@ static void plan_tokenless(struct pb *p)
 	add(a, nkey);
 	add(a, "--sign-cert");
 	add(a, ncert);
-	build_step(p, "the tokenless CTL: the bridge's records without the eTokens, signed by "
-		   "the CallManager key", "seed 002, same section, steps 2 and 6 (what `utils ctl "
+	judged[1] = build_step(p, "the tokenless CTL: the bridge's records without the "
+		   "eTokens, signed by the CallManager key", "seed 002, same section, steps 2 and 6 (what `utils ctl "
 		   "update CTLFile` writes: every eToken certificate gone)", out, a);
-	judged[1] = json_string_value(json_object_get(
-		json_array_get(p->steps, json_array_size(p->steps) - 1), "output"));
 	check_step(p, ctl, itl, store, "judge both publications, in order, for the phones",
 		   judged, 2);
 	publish_step(p, judged[1], "seed 002, same section, step 3");
@@ -1121,16 +1178,8 @@ json_t *mig_plan_make(struct ctl_err *err, const struct mig_request *rq)
 	for (size_t k = 0; k < rq->nroots; k++)
 		json_array_append_new(json_object_get(p.plan, "tftp_roots"),
 				      json_string(abs_input(&p, rq->roots[k], 0)));
-	for (size_t k = 0; k < rq->ntvs; k++) {
-		X509 *x = ctl_load_cert(err, rq->tvs[k]);
-
-		X509_free(x);
-		if (x == NULL) {
-			ctl_err_prefix(err, "--tvs-cert");
-			goto fail;
-		}
-		p.tvs[p.ntvs++] = abs_input(&p, rq->tvs[k], 1);
-	}
+	for (size_t k = 0; k < rq->ntvs; k++)
+		p.tvs[p.ntvs++] = cert_input(&p, rq->tvs[k], "--tvs-cert");
 	if (rq->itl == NULL && strcmp(rq->plan, "non-secure") != 0)
 		json_array_append_new(json_object_get(p.plan, "notes"), json_string(
 			"no --itl: check takes phones with Security By Default to hold no ITL; "

@@ -162,6 +162,43 @@ run "$BIN" migrate signer-change --tftp-root "$T/ref2/r1" --state "$T/ref2/st" -
 expect "missing key" 2 1 "needs --sign-key KEY"
 run "$BIN" migrate to-nowhere --tftp-root "$T/ref2/r1" --state "$T/ref2/st"
 expect "unknown plan" 2 1 "unknown plan 'to-nowhere'"
+# Hostile inputs are refused when the plan is made, before a state
+# directory pins them as inputs a started plan can no longer change.
+fresh ref3
+printf 'not a certificate\n' >"$T/junk.pem"
+head -c 100 "$T/held.tlv" >"$T/short.tlv"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref3 | sed "s|--new-cert $DATA/itlrecovery.pem|--new-cert $T/junk.pem|")
+expect "--new-cert not a certificate" 2 1 "--new-cert: $T/junk.pem: not a PEM or DER certificate"
+[ ! -e "$T/ref3/st" ] || fail "--new-cert not a certificate: a state directory was made"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref3) --tvs-cert "$T/junk.pem"
+expect "--tvs-cert not a certificate" 2 1 "--tvs-cert: $T/junk.pem"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref3) --itl "$T/held.tlv"
+expect "--itl a CTL" 2 1 "--itl: $T/held.tlv"
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args ref3 | sed "s|--ctl $T/held.tlv|--ctl $T/short.tlv|")
+expect "--ctl truncated" 2 1 "--ctl: $T/short.tlv"
+[ ! -e "$T/ref3/st" ] || fail "a refused input: a state directory was made"
+run "$BIN" migrate to-etoken --tftp-root "$T/ref2/r1" --state "$T/ref3/st" --ctl "$T/held.tlv" \
+	--from-signer "$DATA/pub.pem" --sign-token "pkcs11:token=A;pin-value=1234"
+expect "pin-value in a URI" 2 1 "a token URI with pin-value= would put the PIN in the plan"
+[ ! -e "$T/ref3/st" ] || fail "pin-value in a URI: a state directory was made"
+# --tvs-cert is the certificate TVS presents: check's --tvs, build's
+# --tvs-cert (its warning); the files built do not get a TVS record.
+fresh tvs
+# shellcheck disable=SC2046
+run "$BIN" migrate $(signer_args tvs) --tvs-cert "$DATA/tvs.pem"
+expect "--tvs-cert" 20
+"$BIN" show "$T/tvs/st/files/1/CTLFile.tlv" >"$T/tvs.show"
+grep -q "FUNCTION.*TVS" "$T/tvs.show" && fail "--tvs-cert: the CTL built got a TVS record"
+python3 - "$T/tvs/st/plan.json" <<'PY' || fail "--tvs-cert: not given as check's --tvs and build's --tvs-cert"
+import json, sys
+steps = json.load(open(sys.argv[1]))["steps"]
+sys.exit(not ("--tvs" in steps[1]["argv"] and "--tvs" not in steps[0]["argv"] and
+              "--tvs-cert" in steps[0]["argv"]))
+PY
 # shellcheck disable=SC2046
 run "$BIN" migrate $(signer_args ref) 
 expect "state in use" 2 1 "already holds a plan"
@@ -301,6 +338,20 @@ expect "mixed-mode" 20
 [ "$(md5 "$T/mm/r1/CTLFile.tlv")" = "$OLD" ] ||
 	fail "mixed-mode: the root does not serve the CTL build would make ($(md5 "$T/mm/r1/CTLFile.tlv") vs $OLD)"
 grep -q "the MD5 the phones must show: $OLD" "$T/out" || fail "mixed-mode: MD5 not shown: $(cat "$T/out")"
+# Records given by relative paths, the run stopped before its build and
+# resumed from another directory: the build still finds them.
+mkdir -p "$T/mm3/r1"
+cp "$DATA/pub.pem" "$DATA/capf.pem" "$T/mm3/"
+here=$(pwd)
+cd "$T/mm3"
+invoke migrate-before:1 KILL migrate mixed-mode --tftp-root r1 --state st \
+	--sign-key "$T/pub.key" --sign-cert pub.pem --timestamp "$TS" \
+	--ccm-tftp "pub.pem,dns=cucm-pub,ip=10.0.0.1" --capf "capf.pem,dns=cucm-pub,ip=10.0.0.1"
+cd /
+[ "$fired" = 1 ] || fail "mixed-mode, relative records: not stopped before step 1"
+run "$BIN" migrate resume --state "$T/mm3/st"
+cd "$here"
+expect "mixed-mode, relative records, resumed elsewhere" 20
 mkdir -p "$T/mm2/r1"
 cp "$T/held.tlv" "$T/mm2/r1/CTLFile.tlv"
 run "$BIN" migrate mixed-mode --tftp-root "$T/mm2/r1" --state "$T/mm2/st" \
